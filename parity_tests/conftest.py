@@ -1,0 +1,44 @@
+"""Hypothesis profiles and the record dump for the verification report.
+
+Profiles, chosen with ``HYPOTHESIS_PROFILE`` (default ``dev``; ``ci`` when ``CI`` is set):
+
+- ``dev``: 10 examples a test, for quick local runs;
+- ``ci``: 25 examples a test, the CI budget (the whole suite in a few minutes on 2 cores);
+- ``thorough``: 400 examples a test, for a long run before a release;
+- ``mutation``: 25 examples, no shrinking: the mutation check only needs to know that a planted bug fails.
+
+``deadline=None`` everywhere: the first example of a test pays for imports and caches, and a test must never fail
+because the machine was busy.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, settings
+
+_common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+               print_blob=True)
+settings.register_profile("dev", max_examples=10, **_common)
+settings.register_profile("ci", max_examples=25, derandomize=False, **_common)
+settings.register_profile("thorough", max_examples=400, **_common)
+settings.register_profile("mutation", max_examples=25, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                          **_common)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+if os.environ.get("MUTANT_ROOT"):
+    # Under the mutation check the patched copy must be what is imported, never the original tree.
+    import scratch
+
+    assert os.path.realpath(scratch.__file__).startswith(os.path.realpath(os.environ["MUTANT_ROOT"])), scratch.__file__
+
+np.seterr(all="raise", under="ignore")  # an overflow or invalid op in a layer is a bug, not a warning
+
+
+def pytest_sessionfinish(session, exitstatus):
+    out_dir = os.environ.get("PARITY_RECORD_DIR")
+    if out_dir:
+        from parity_tests import harness
+
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        harness.dump_records(os.path.join(out_dir, f"records-{worker}-{os.getpid()}.json"))

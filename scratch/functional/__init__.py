@@ -1,0 +1,8 @@
+"""Pure functions, ``torch.nn.functional``'s names, argument order and defaults.
+
+Each returns ``(y, backward)``: ``backward(dy)`` returns a tuple with one gradient per array argument, in order,
+None where the argument is absent or not differentiable (integer targets, running statistics).
+"""
+from scratch.functional.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
+from scratch.functional.linear import linear
+from scratch.functional.shape import flatten

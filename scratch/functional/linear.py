@@ -1,0 +1,62 @@
+"""Dense layers: ``linear``."""
+from __future__ import annotations
+
+import numpy as np
+
+from scratch._checks import check_float, check_grad, check_ndim, check_optional_float, fmt_shape
+
+
+def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None):
+    """Affine map ``y = x W^T + b``, applied over the last dim of ``x``.
+
+    Args:
+        x: input, float32 or float64.
+        weight: ``(out_features, in_features)``, torch's layout (not the course's ``(in, out)``).
+        bias: ``(out_features,)`` or None.
+
+    Shape:
+        x: ``(*, in_features)``; y: ``(*, out_features)``; ``*`` is any number of leading dims, including none.
+
+    Backward:
+        Flatten the leading dims so that x is (M, in) and dy is (M, out). Then::
+
+            dx      = dy W              (M, out) @ (out, in)
+            dweight = dy^T x            (out, M) @ (M, in)
+            dbias   = sum over M of dy
+
+        ``backward(dy)`` returns ``(dx, dweight, dbias)``; ``dbias`` is None when ``bias`` is.
+
+    Examples:
+        >>> x = np.ones((4, 3)); w = np.ones((2, 3)); b = np.zeros(2)
+        >>> y, backward = linear(x, w, b)
+        >>> y.shape
+        (4, 2)
+        >>> [g.shape for g in backward(np.ones_like(y))]
+        [(4, 3), (2, 3), (2,)]
+    """
+    check_float("linear", "input", x)
+    check_float("linear", "weight", weight)
+    check_ndim("linear", "weight", weight, 2, "(out_features, in_features)")
+    check_ndim("linear", "input", x, range(1, 64), "(*, in_features)")
+    if weight.dtype != x.dtype:
+        raise TypeError(f"linear expected weight of dtype {x.dtype} like the input, got {weight.dtype}")
+    out_features, in_features = weight.shape
+    if x.shape[-1] != in_features:
+        raise ValueError(f"linear expected input of shape (*, {in_features}) to match weight {fmt_shape(weight.shape)}, "
+                         f"got {fmt_shape(x.shape)}")
+    check_optional_float("linear", "bias", bias, x, (out_features,))
+
+    y = x @ weight.T  # (*, out)
+    if bias is not None:
+        y = y + bias
+
+    def backward(dy):
+        dy = check_grad("linear", dy, y)
+        dx = dy @ weight  # (*, in)
+        x2 = x.reshape(-1, in_features)
+        dy2 = dy.reshape(-1, out_features)
+        dweight = dy2.T @ x2  # (out, in)
+        dbias = dy2.sum(axis=0) if bias is not None else None
+        return dx, dweight, dbias
+
+    return y, backward

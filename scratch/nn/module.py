@@ -1,0 +1,200 @@
+"""The one small base class every NumPy layer shell derives from, and the Parameter array it holds.
+
+A ``Module`` owns parameters (arrays with a ``.grad``), buffers (arrays without one, such as batch norm's running
+statistics) and child modules, and names them exactly as ``torch.nn`` does, so that ``state_dict()`` has the same keys,
+in the same order, with the same shapes as its PyTorch twin.
+
+Calling a module returns ``(y, backward)``. ``backward(dy)`` adds each parameter's gradient to ``param.grad`` (so two
+calls sharing weights accumulate, as in torch) and returns the gradient of the input.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+
+class Parameter(np.ndarray):
+    """An ndarray that carries the gradient accumulated into it, as ``torch.nn.Parameter`` does.
+
+    It behaves as a plain array in every expression (results of arithmetic on it are plain ndarrays) and adds one
+    attribute, ``grad``: ``None`` until a backward pass writes it.
+    """
+
+    def __new__(cls, data):
+        obj = np.array(data, copy=True).view(cls)
+        obj.grad = None
+        return obj
+
+    def __array_finalize__(self, obj):
+        self.grad = None
+
+    def __array_wrap__(self, out, context=None, return_scalar=False):
+        # Results of ufuncs on a Parameter are ordinary values: a Parameter is only ever made on purpose.
+        out = out.view(np.ndarray)
+        return out[()] if return_scalar else out
+
+    def __reduce__(self):
+        # Pickle as a Parameter, keeping .grad.
+        fn, args, state = super().__reduce__()
+        return fn, args, (state, self.grad)
+
+    def __setstate__(self, state):
+        nd_state, grad = state
+        super().__setstate__(nd_state)
+        self.grad = grad
+
+    def __deepcopy__(self, memo):
+        out = Parameter(self)
+        out.grad = None if self.grad is None else self.grad.copy()
+        return out
+
+    def __repr__(self):
+        return "Parameter(" + np.array2string(self.view(np.ndarray), prefix="Parameter(") + ")"
+
+
+def accumulate_grad(param: Parameter | None, grad) -> None:
+    """``param.grad += grad``, starting from ``None`` as torch does."""
+    if param is None or grad is None:
+        return
+    if param.grad is None:
+        param.grad = np.array(grad, dtype=param.dtype, copy=True)
+    else:
+        param.grad += grad
+
+
+class Module:
+    """Base class: parameters, buffers and children, with torch's names for everything that touches them."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # Registration --------------------------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() before setting {name}")
+        if isinstance(value, Parameter):
+            self._buffers.pop(name, None)
+            self._modules.pop(name, None)
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._parameters.pop(name, None)
+            self._modules[name] = value
+        elif name in self._parameters:
+            if value is not None:
+                raise TypeError(f"{type(self).__name__}.{name} is a parameter: assign a Parameter or None")
+            del self._parameters[name]  # like torch's register_parameter(name, None): absent from state_dict
+        elif name in self._buffers:
+            if value is None:
+                del self._buffers[name]
+            else:
+                self._buffers[name] = value
+        object.__setattr__(self, name, value)
+
+    def register_buffer(self, name: str, value: np.ndarray | None) -> None:
+        if value is not None:
+            self._buffers[name] = value
+        object.__setattr__(self, name, value)
+
+    # Calling -------------------------------------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # Traversal -----------------------------------------------------------------------------------------------
+    def named_modules(self, prefix: str = ""):
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(prefix + ("." if prefix else "") + name)
+
+    def children(self):
+        return [m for m in self._modules.values() if m is not None]
+
+    def modules(self):
+        return [m for _, m in self.named_modules()]
+
+    def named_parameters(self, prefix: str = ""):
+        seen = set()
+        for mod_prefix, mod in self.named_modules(prefix):
+            for name, p in mod._parameters.items():
+                if id(p) not in seen:  # a parameter shared by two children is listed once, as in torch
+                    seen.add(id(p))
+                    yield mod_prefix + ("." if mod_prefix else "") + name, p
+
+    def parameters(self):
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix: str = ""):
+        for mod_prefix, mod in self.named_modules(prefix):
+            for name, b in mod._buffers.items():
+                yield mod_prefix + ("." if mod_prefix else "") + name, b
+
+    def buffers(self):
+        return [b for _, b in self.named_buffers()]
+
+    # State -----------------------------------------------------------------------------------------------------
+    def state_dict(self) -> "OrderedDict[str, np.ndarray]":
+        """Parameters then buffers of each module, depth first, exactly torch's key order.
+
+        Values are plain-ndarray views that share memory with the module, like the tensors of torch's state_dict.
+        """
+        out = OrderedDict()
+        for mod_prefix, mod in self.named_modules():
+            dot = "." if mod_prefix else ""
+            for name, p in mod._parameters.items():
+                out[mod_prefix + dot + name] = p.view(np.ndarray)
+            for name, b in mod._buffers.items():
+                out[mod_prefix + dot + name] = b
+        return out
+
+    def load_state_dict(self, state_dict, strict: bool = True) -> None:
+        """Copy values in place (so references held by an optimizer stay valid).
+
+        Keys and shapes must match exactly: nothing is ever transposed or reshaped to fit.
+        """
+        own = self.state_dict()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}"
+            )
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            value = np.asarray(state_dict[key])
+            if value.shape != target.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: {key} has shape {tuple(value.shape)} in the state dict "
+                    f"but {tuple(target.shape)} in the module (no transposes are made silently)"
+                )
+            target[...] = value
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to None (torch's default ``set_to_none=True``)."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> "Module":
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> "Module":
+        return self.train(False)
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self):
+        lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
