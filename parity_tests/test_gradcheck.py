@@ -1,0 +1,63 @@
+"""The public gradient checker must pass right backwards and catch wrong ones, saying where."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import scratch.functional as F
+from scratch.gradcheck import gradcheck
+
+
+def test_passes_a_correct_backward():
+    rng = np.random.default_rng(0)
+    report = gradcheck(F.linear, rng.standard_normal((4, 3)), rng.standard_normal((2, 3)), rng.standard_normal(2))
+    assert report.ok and bool(report)
+    assert len(report.inputs) == 3 and report.max_abs_error < 1e-8
+    assert "gradcheck passed" in str(report)
+
+
+def test_catches_a_wrong_backward_and_names_the_element():
+    def wrong_square(x):
+        y = x * x
+        def backward(dy):
+            dx = 2 * x * dy
+            dx[1, 2] *= 1.5  # one wrong element
+            return (dx,)
+        return y, backward
+
+    report = gradcheck(wrong_square, np.random.default_rng(1).standard_normal((3, 4)) + 3.0)
+    assert not report.ok
+    assert report.inputs[0].worst_index == (1, 2)
+    assert "FAILED" in str(report) and "<-- wrong" in str(report)
+
+
+def test_a_sum_loss_would_hide_what_a_random_dy_finds():
+    # A backward that averages dy over the batch agrees with the truth when dy is constant (as for y.sum()),
+    # and is caught by gradcheck's random dy.
+    def mean_dy_linear(x, w):
+        y = x @ w.T
+        def backward(dy):
+            dy_bad = np.broadcast_to(dy.mean(axis=0), dy.shape)
+            return dy_bad @ w, dy.T @ x
+        return y, backward
+
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((5, 3)), rng.standard_normal((4, 3))
+    assert gradcheck(mean_dy_linear, x, w, dy=np.ones((5, 4))).ok
+    assert not gradcheck(mean_dy_linear, x, w).ok
+
+
+def test_nested_outputs_and_non_differentiable_inputs():
+    def two_outputs(x, k):
+        y1, y2 = x * k, np.sin(x)
+        return (y1, (y2,)), lambda dys: (dys[0] * k + dys[1][0] * np.cos(x), None)
+
+    report = gradcheck(two_outputs, np.linspace(-1, 1, 6).reshape(2, 3), 3)
+    assert report.ok and [r.index for r in report.inputs] == [0]
+
+
+def test_rejects_float32_and_missing_inputs():
+    with pytest.raises(TypeError, match="float64 arrays only"):
+        gradcheck(F.relu, np.ones(3, np.float32), wrt=[0])
+    with pytest.raises(ValueError, match="no float64 array"):
+        gradcheck(lambda k: (np.ones(1), lambda dy: (None,)), 3)
