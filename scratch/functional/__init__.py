@@ -6,3 +6,7 @@ None where the argument is absent or not differentiable (integer targets, runnin
 from scratch.functional.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
 from scratch.functional.linear import linear
 from scratch.functional.shape import flatten
+from scratch.functional.dropout import dropout
+from scratch.functional.normalization import batch_norm, group_norm, layer_norm
+from scratch.functional.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss,
+                                     mse_loss, nll_loss, smooth_l1_loss)

@@ -5,3 +5,7 @@ from scratch.nn.container import Sequential
 from scratch.nn.linear import Identity, Linear
 from scratch.nn.module import Module, Parameter
 from scratch.nn.shape import Flatten
+from scratch.nn.dropout import Dropout
+from scratch.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from scratch.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+                             SmoothL1Loss)

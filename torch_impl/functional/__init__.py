@@ -2,3 +2,7 @@
 from torch_impl.functional.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
 from torch_impl.functional.linear import linear
 from torch_impl.functional.shape import flatten
+from torch_impl.functional.dropout import dropout
+from torch_impl.functional.normalization import batch_norm, group_norm, layer_norm
+from torch_impl.functional.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss,
+                                        mse_loss, nll_loss, smooth_l1_loss)

@@ -3,3 +3,7 @@ from torch_impl.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sig
 from torch_impl.nn.container import Sequential
 from torch_impl.nn.linear import Identity, Linear
 from torch_impl.nn.shape import Flatten
+from torch_impl.nn.dropout import Dropout
+from torch_impl.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from torch_impl.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+                                SmoothL1Loss)

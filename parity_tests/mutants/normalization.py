@@ -1,0 +1,67 @@
+"""Planted bugs in the normalisation layers and dropout.
+
+Names start with ``norm-`` or ``dropout-``: ``python -m parity_tests.mutation -k norm-`` (or ``-k dropout-``).
+"""
+from parity_tests.mutants import Mutant
+
+_NORM = "scratch/functional/normalization.py"
+_TESTS = "parity_tests/test_normalization.py"
+
+MUTANTS = [
+    Mutant(
+        name="norm-backward-no-mean-term",
+        file=_NORM,
+        old="return (inv_std / n) * (n * dxhat - sum_dxhat - xhat * sum_dxhat_xhat)",
+        new="return (inv_std / n) * (n * dxhat - xhat * sum_dxhat_xhat)",
+        tests=(_TESTS, "-k", "batch_norm_matches_torch or batch_norm_gradcheck"),
+        why="forgetting that the mean depends on every input drops the -sum(dxhat) path from the batch-norm backward",
+    ),
+    Mutant(
+        name="norm-running-var-biased",
+        file=_NORM,
+        old="momentum * var.reshape(C) * (n / (n - 1))",
+        new="momentum * var.reshape(C)",
+        tests=(_TESTS, "-k", "batch_norm_matches_torch or running_stats_by_hand"),
+        why="the batch is normalised with the biased variance, but torch tracks the unbiased one (n / (n - 1))",
+    ),
+    Mutant(
+        name="norm-momentum-weights-old-value",
+        file=_NORM,
+        old="running_mean[...] = (1 - momentum) * running_mean + momentum * mean.reshape(C)",
+        new="running_mean[...] = momentum * running_mean + (1 - momentum) * mean.reshape(C)",
+        tests=(_TESTS, "-k", "batch_norm_matches_torch or running_stats_by_hand"),
+        why="torch's momentum is the weight of the NEW batch (0.1), the opposite of the usual 'decay 0.9' convention",
+    ),
+    Mutant(
+        name="norm-layer-norm-wrong-axes",
+        file=_NORM,
+        old="axes = tuple(range(x.ndim - k, x.ndim))  # the normalised trailing dims",
+        new="axes = tuple(range(k))  # the normalised trailing dims",
+        tests=(_TESTS, "-k", "layer_norm_matches_torch or layernorm_module"),
+        why="normalising over the leading (batch) dims instead of the trailing features is batch norm, not layer norm",
+    ),
+    Mutant(
+        name="norm-group-norm-interleaved-groups",
+        file=_NORM,
+        old="grouped = x.reshape(N, num_groups, -1)  # (N, G, C/G * prod(*))",
+        new="grouped = x.reshape(N, -1, num_groups).swapaxes(1, 2)  # (N, G, C/G * prod(*))",
+        tests=(_TESTS, "-k", "group_norm_matches_torch or groupnorm_module"),
+        why="putting the group axis last groups every G-th element together instead of consecutive channels",
+    ),
+    Mutant(
+        name="dropout-no-rescale",
+        file="scratch/functional/dropout.py",
+        old="scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)",
+        new="scale = 1.0",
+        tests=("parity_tests/test_dropout.py", "-k", "dropout_matches_torch or dropout_module_matches_torch"),
+        why="without the 1 / (1 - p) of inverted dropout the expected activation shrinks in training only",
+    ),
+    Mutant(
+        name="dropout-keep-probability-p",
+        file="scratch/functional/dropout.py",
+        old="return _random.resolve(rng).random(shape) >= p",
+        new="return _random.resolve(rng).random(shape) < p",
+        tests=("parity_tests/test_dropout.py", "-k", "mask_statistics"),
+        why="p is the probability of DROPPING an element (torch's convention), not of keeping it",
+    ),
+]

@@ -1,0 +1,321 @@
+"""Normalisation layers: ``batch_norm``, ``layer_norm``, ``group_norm``.
+
+All three do the same two things and differ only in which axes they average over:
+
+1. standardise: ``xhat = (x - mean) / sqrt(var + eps)``, mean and (biased) variance over some axes;
+2. scale and shift: ``y = xhat * weight + bias``, one weight and bias per feature.
+
+- batch_norm: statistics per channel, over N and every spatial dim; weight and bias per channel;
+- layer_norm: statistics per sample, over the trailing ``normalized_shape``; weight and bias per element of it;
+- group_norm: statistics per sample and group of channels, over the group and every spatial dim; weight and bias
+  per channel.
+
+So the two steps and their derivatives are written once, in ``_standardize`` and ``_affine``, and each layer is a
+few lines choosing the axes and composing the two closures.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from scratch._checks import check_float, check_grad, check_ndim, check_optional_float, fmt_shape
+
+
+def _standardize(x: np.ndarray, axes: tuple, eps: float):
+    """``xhat = (x - mean) / sqrt(var + eps)`` with mean and biased variance over ``axes``.
+
+    Returns ``(xhat, mean, var, backward)``: mean and var keep their reduced dims (size 1), and
+    ``backward(dxhat)`` returns ``dx``.
+
+    Backward:
+        Write ``n`` for the number of elements averaged, ``s = 1 / sqrt(var + eps)`` and sums over ``axes``.
+        ``xhat_i = (x_i - mean) s`` depends on ``x_j`` three ways: directly, through the mean and through ``s``::
+
+            dmean/dx_j = 1/n          ds/dx_j = -s^3 (x_j - mean) / n = -s^2 xhat_j / n
+
+        (the mean's own term in ``dvar/dx_j`` vanishes because the deviations sum to zero), so
+        ``dxhat_i/dx_j = s ([i == j] - 1/n - xhat_i xhat_j / n)`` and, contracting with ``dxhat``::
+
+            dx = (1/n) s (n dxhat - sum(dxhat) - xhat sum(dxhat xhat))
+
+        ``- sum(dxhat)`` is the path through the mean, ``- xhat sum(dxhat xhat)`` the path through the variance.
+        Both are projections: shifting or scaling all of a group's inputs together leaves ``xhat`` unchanged, so
+        ``dx`` sums to zero over ``axes`` and is orthogonal to ``xhat``.
+    """
+    n = math.prod(x.shape[a] for a in axes)
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    # Two passes (subtract the mean, then square) rather than E[x^2] - E[x]^2, which cancels catastrophically
+    # when the mean is large compared with the spread.
+    var = np.mean(centered * centered, axis=axes, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    xhat = centered * inv_std
+
+    def backward(dxhat):
+        sum_dxhat = dxhat.sum(axis=axes, keepdims=True)
+        sum_dxhat_xhat = (dxhat * xhat).sum(axis=axes, keepdims=True)
+        return (inv_std / n) * (n * dxhat - sum_dxhat - xhat * sum_dxhat_xhat)
+
+    return xhat, mean, var, backward
+
+
+def _affine(xhat: np.ndarray, weight, bias, view: tuple, axes: tuple):
+    """``y = xhat * weight + bias`` (either may be None), the per-feature scale and shift after standardising.
+
+    ``view`` is the shape weight and bias take to broadcast against ``xhat`` (``(C, 1, 1)`` for NCHW, the
+    normalised shape for layer_norm); ``axes`` are the dims they are shared over, which their gradients sum.
+
+    Returns ``(y, backward)`` with ``backward(dy) -> (dxhat, dweight, dbias)``::
+
+        dxhat = dy * weight     dweight = sum(dy * xhat)     dbias = sum(dy)
+    """
+    w = None if weight is None else weight.reshape(view)
+    y = xhat if w is None else xhat * w
+    if bias is not None:
+        y = y + bias.reshape(view)
+
+    def backward(dy):
+        dxhat = dy if w is None else dy * w
+        dweight = None if weight is None else (dy * xhat).sum(axis=axes).reshape(weight.shape)
+        dbias = None if bias is None else dy.sum(axis=axes).reshape(bias.shape)
+        return dxhat, dweight, dbias
+
+    return y, backward
+
+
+def _check_eps(layer: str, eps) -> None:
+    if not isinstance(eps, numbers.Real) or not eps >= 0:
+        raise ValueError(f"{layer} expected eps >= 0, got {eps!r}")
+
+
+def batch_norm(x: np.ndarray, running_mean: np.ndarray | None, running_var: np.ndarray | None,
+               weight: np.ndarray | None = None, bias: np.ndarray | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5):
+    """Batch normalisation, ``y = (x - mean) / sqrt(var + eps) * weight + bias``, statistics per channel.
+
+    In training the mean and biased variance of the batch are used, over every dim except the channel dim 1, and
+    the running statistics (when given) are updated IN PLACE, as torch does::
+
+        running_mean = (1 - momentum) * running_mean + momentum * mean
+        running_var  = (1 - momentum) * running_var  + momentum * var * n / (n - 1)
+
+    with ``n = N * L`` (or ``N * H * W``) the number of values per channel: the running variance is the UNBIASED
+    estimate, although the batch is normalised with the biased one. Out of training, the running statistics
+    normalise and nothing is updated.
+
+    Args:
+        x: input, float32 or float64.
+        running_mean, running_var: ``(C,)`` buffers of x's dtype, or None (torch's track_running_stats=False;
+            then training must be True).
+        weight, bias: ``(C,)`` or None.
+        training: use (and track) batch statistics.
+        momentum: weight of the new batch in the running averages (``nn.BatchNorm*(momentum=None)`` passes
+            ``1 / num_batches_tracked`` here, a cumulative average).
+        eps: added to the variance, for a channel whose values are all equal.
+
+    Shape:
+        x: ``(N, C)``, ``(N, C, L)``, ``(N, C, H, W)`` or any ``(N, C, *)``; y: same as x.
+
+    Backward:
+        Training, with ``dxhat = dy * weight``, ``s = 1 / sqrt(var + eps)`` and sums over all dims but C::
+
+            dx      = (1/n) s (n dxhat - sum(dxhat) - xhat sum(dxhat xhat))
+            dweight = sum(dy xhat)
+            dbias   = sum(dy)
+
+        (derivation in ``_standardize``). Evaluation: mean and var are constants, so ``dx = dy * weight * s``.
+        ``backward(dy)`` returns ``(dx, None, None, dweight, dbias)``: running statistics get no gradient.
+
+    Examples:
+        >>> x = np.arange(24.0).reshape(4, 3, 2)
+        >>> rm, rv = np.zeros(3), np.ones(3)
+        >>> y, backward = batch_norm(x, rm, rv, np.ones(3), np.zeros(3), training=True)
+        >>> y.shape, rm.round(2)  # 0.1 * channel means 9.5, 11.5, 13.5
+        ((4, 3, 2), array([0.95, 1.15, 1.35]))
+        >>> [None if g is None else g.shape for g in backward(np.ones_like(y))]
+        [(4, 3, 2), None, None, (3,), (3,)]
+    """
+    check_float("batch_norm", "input", x)
+    check_ndim("batch_norm", "input", x, range(2, 64), "(N, C, *)")
+    N, C = x.shape[:2]
+    check_optional_float("batch_norm", "running_mean", running_mean, x, (C,))
+    check_optional_float("batch_norm", "running_var", running_var, x, (C,))
+    check_optional_float("batch_norm", "weight", weight, x, (C,))
+    check_optional_float("batch_norm", "bias", bias, x, (C,))
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm expected running_mean and running_var both given or both None")
+    if not training and running_mean is None:
+        raise ValueError("batch_norm needs running_mean and running_var in evaluation mode (training=False)")
+    if not isinstance(momentum, numbers.Real):
+        raise TypeError(f"batch_norm expected momentum to be a float, got {momentum!r} "
+                        "(nn.BatchNorm's momentum=None passes 1 / num_batches_tracked)")
+    _check_eps("batch_norm", eps)
+    axes = (0,) + tuple(range(2, x.ndim))  # every dim but the channels
+    view = (C,) + (1,) * (x.ndim - 2)  # weight, bias and statistics broadcast along dim 1
+    n = x.size // C  # values per channel
+
+    if training:
+        if n == 1:
+            raise ValueError(f"batch_norm expected more than 1 value per channel when training, "
+                             f"got input of shape {fmt_shape(x.shape)}")
+        xhat, mean, var, standardize_backward = _standardize(x, axes, eps)
+        if running_mean is not None:
+            running_mean[...] = (1 - momentum) * running_mean + momentum * mean.reshape(C)
+            running_var[...] = (1 - momentum) * running_var + momentum * var.reshape(C) * (n / (n - 1))
+    else:
+        inv_std = (1.0 / np.sqrt(running_var + eps)).reshape(view)
+        xhat = (x - running_mean.reshape(view)) * inv_std
+
+        def standardize_backward(dxhat):
+            return dxhat * inv_std
+
+    y, affine_backward = _affine(xhat, weight, bias, view, axes)
+
+    def backward(dy):
+        dy = check_grad("batch_norm", dy, y)
+        dxhat, dweight, dbias = affine_backward(dy)
+        return standardize_backward(dxhat), None, None, dweight, dbias
+
+    return y, backward
+
+
+def normalized_shape_tuple(layer: str, normalized_shape) -> tuple:
+    """torch's ``normalized_shape``, an int or a sequence of ints, as a tuple."""
+    if isinstance(normalized_shape, numbers.Integral):
+        return (int(normalized_shape),)
+    try:
+        shape = tuple(int(s) for s in normalized_shape)
+    except TypeError:
+        raise TypeError(f"{layer} expected normalized_shape to be an int or a tuple of ints, "
+                        f"got {normalized_shape!r}") from None
+    if not shape or any(s < 1 for s in shape):
+        raise ValueError(f"{layer} expected normalized_shape to be one or more positive sizes, "
+                         f"got {normalized_shape!r}")
+    return shape
+
+
+def layer_norm(x: np.ndarray, normalized_shape, weight: np.ndarray | None = None, bias: np.ndarray | None = None,
+               eps: float = 1e-5):
+    """Layer normalisation, ``y = (x - mean) / sqrt(var + eps) * weight + bias``, statistics per sample.
+
+    Mean and biased variance are taken over the trailing dims given by ``normalized_shape``, separately for every
+    position in the leading dims (every sample, every token): no batch statistics, no running averages, the same
+    computation in training and evaluation.
+
+    Args:
+        x: input, float32 or float64.
+        normalized_shape: an int or a tuple: the trailing shape of x to normalise over.
+        weight, bias: of shape ``normalized_shape``, or None.
+        eps: added to the variance.
+
+    Shape:
+        x: ``(*, *normalized_shape)``; y: same as x.
+
+    Backward:
+        With ``dxhat = dy * weight``, ``n = prod(normalized_shape)``, ``s = 1 / sqrt(var + eps)``, sums over the
+        normalised dims for dx and over the leading dims for the parameters::
+
+            dx      = (1/n) s (n dxhat - sum(dxhat) - xhat sum(dxhat xhat))
+            dweight = sum(dy xhat)
+            dbias   = sum(dy)
+
+        (derivation in ``_standardize``). ``backward(dy)`` returns ``(dx, dweight, dbias)``.
+
+    Examples:
+        >>> x = np.random.default_rng(0).standard_normal((2, 5, 8))
+        >>> y, backward = layer_norm(x, 8, np.ones(8), np.zeros(8))
+        >>> y.shape, np.allclose(y.mean(-1), 0)
+        ((2, 5, 8), True)
+        >>> [g.shape for g in backward(np.ones_like(y))]
+        [(2, 5, 8), (8,), (8,)]
+    """
+    check_float("layer_norm", "input", x)
+    shape = normalized_shape_tuple("layer_norm", normalized_shape)
+    k = len(shape)
+    if x.ndim < k or x.shape[x.ndim - k:] != shape:
+        raise ValueError(f"layer_norm expected input of shape (*, {', '.join(map(str, shape))}) to match "
+                         f"normalized_shape={shape}, got {fmt_shape(x.shape)}")
+    check_optional_float("layer_norm", "weight", weight, x, shape)
+    check_optional_float("layer_norm", "bias", bias, x, shape)
+    _check_eps("layer_norm", eps)
+    axes = tuple(range(x.ndim - k, x.ndim))  # the normalised trailing dims
+    lead = tuple(range(x.ndim - k))  # the dims weight and bias are shared over
+
+    xhat, _, _, standardize_backward = _standardize(x, axes, eps)
+    y, affine_backward = _affine(xhat, weight, bias, shape, lead)
+
+    def backward(dy):
+        dy = check_grad("layer_norm", dy, y)
+        dxhat, dweight, dbias = affine_backward(dy)
+        return standardize_backward(dxhat), dweight, dbias
+
+    return y, backward
+
+
+def group_norm(x: np.ndarray, num_groups: int, weight: np.ndarray | None = None, bias: np.ndarray | None = None,
+               eps: float = 1e-5):
+    """Group normalisation: the channels split into ``num_groups`` groups of consecutive channels, each group of
+    each sample standardised on its own, then ``y = xhat * weight + bias`` per channel.
+
+    ``num_groups=1`` is layer norm over ``(C, *)`` with per-channel affine; ``num_groups=C`` is instance norm.
+    Channels ``[g * C/G, (g + 1) * C/G)`` form group ``g``: torch's order, which matters when loading weights.
+
+    Args:
+        x: input, float32 or float64.
+        num_groups: G, which must divide C.
+        weight, bias: ``(C,)`` or None.
+        eps: added to the variance.
+
+    Shape:
+        x: ``(N, C, *)``; y: same as x. Internally x is viewed as ``(N, G, C/G * prod(*))``.
+
+    Backward:
+        With ``dxhat = dy * weight`` viewed as ``(N, G, n)``, ``n = C/G * prod(*)``, ``s = 1 / sqrt(var + eps)``
+        per (sample, group) and sums over each group's ``n`` values for dx, over N and ``*`` for the parameters::
+
+            dx      = (1/n) s (n dxhat - sum(dxhat) - xhat sum(dxhat xhat))
+            dweight = sum(dy xhat)
+            dbias   = sum(dy)
+
+        (derivation in ``_standardize``). ``backward(dy)`` returns ``(dx, dweight, dbias)``.
+
+    Examples:
+        >>> x = np.random.default_rng(0).standard_normal((2, 6, 4, 4))
+        >>> y, backward = group_norm(x, 3, np.ones(6), np.zeros(6))
+        >>> y.shape
+        (2, 6, 4, 4)
+        >>> [g.shape for g in backward(np.ones_like(y))]
+        [(2, 6, 4, 4), (6,), (6,)]
+    """
+    check_float("group_norm", "input", x)
+    check_ndim("group_norm", "input", x, range(2, 64), "(N, C, *)")
+    N, C = x.shape[:2]
+    if not isinstance(num_groups, numbers.Integral) or num_groups < 1:
+        raise ValueError(f"group_norm expected num_groups to be a positive int, got {num_groups!r}")
+    if C % num_groups:
+        raise ValueError(f"group_norm expected the number of channels to be divisible by num_groups, "
+                         f"got input of shape {fmt_shape(x.shape)} (C={C}) and num_groups={num_groups}")
+    check_optional_float("group_norm", "weight", weight, x, (C,))
+    check_optional_float("group_norm", "bias", bias, x, (C,))
+    _check_eps("group_norm", eps)
+    if N * (C // num_groups) * math.prod(x.shape[2:]) == 1:
+        # torch's own check (F.group_norm calls _verify_batch_size on (N * C/G, G, *)).
+        raise ValueError(f"group_norm expected more than 1 value per channel when training, got input of shape "
+                         f"{fmt_shape(x.shape)} and num_groups={num_groups}")
+    spatial = tuple(range(2, x.ndim))
+
+    # A reshape keeps C-order, so each row of the (N, G, n) view holds the consecutive channels of one group.
+    grouped = x.reshape(N, num_groups, -1)  # (N, G, C/G * prod(*))
+    xhat_grouped, _, _, standardize_backward = _standardize(grouped, (2,), eps)
+    xhat = xhat_grouped.reshape(x.shape)
+    y, affine_backward = _affine(xhat, weight, bias, (C,) + (1,) * len(spatial), (0,) + spatial)
+
+    def backward(dy):
+        dy = check_grad("group_norm", dy, y)
+        dxhat, dweight, dbias = affine_backward(dy)
+        dx = standardize_backward(dxhat.reshape(N, num_groups, -1)).reshape(x.shape)
+        return dx, dweight, dbias
+
+    return y, backward

@@ -1,0 +1,4 @@
+"""Twin of ``scratch.nn.dropout``: torch.nn's own module."""
+from torch.nn import Dropout
+
+__all__ = ["Dropout"]
