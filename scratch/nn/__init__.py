@@ -9,3 +9,4 @@ from scratch.nn.dropout import Dropout
 from scratch.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from scratch.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
                              SmoothL1Loss)
+from scratch.nn.graph import GATConv, GCNConv
