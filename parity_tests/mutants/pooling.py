@@ -1,0 +1,85 @@
+"""Planted bugs in the pooling layers."""
+from parity_tests.mutants import Mutant
+
+_FILE = "scratch/functional/pooling.py"
+_MAX_TESTS = ("parity_tests/test_pooling.py", "-k", "test_max_pool2d_matches_torch or test_max_pool2d_ties")
+_AVG_TESTS = ("parity_tests/test_pooling.py", "-k", "test_avg_pool2d_matches_torch or test_avg_pool2d_gradcheck")
+
+MUTANTS = [
+    Mutant(
+        name="maxpool-last-max-wins-ties",
+        file=_FILE,
+        old="arg = is_max.argmax(axis=-1)  # (N, C, Ho, Wo), offset a * kW + b of the chosen tap",
+        new="arg = K - 1 - is_max[..., ::-1].argmax(axis=-1)",
+        tests=_MAX_TESTS,
+        why="when a window holds several equal maxima, routing dy to the last (a >= scan) instead of torch's first "
+            "is a valid subgradient, but not torch's: the twins diverge on every tie",
+    ),
+    Mutant(
+        name="maxpool-gradient-to-argmin",
+        file=_FILE,
+        old="is_max = (windows == y4[..., None]) & real",
+        new="is_max = (windows == windows.min(axis=-1, keepdims=True)) & real",
+        tests=("parity_tests/test_pooling.py", "-k", "test_max_pool2d_gradcheck"),
+        why="the forward takes the max but the backward remembers the wrong extreme of the window",
+    ),
+    Mutant(
+        name="maxpool-padding-wins-ties",
+        file=_FILE,
+        old="is_max = (windows == y4[..., None]) & real",
+        new="is_max = windows == y4[..., None]",
+        tests=("parity_tests/test_pooling.py", "-k", "test_max_pool2d_infinite_and_nan"),
+        why="in a window of -inf the -inf padding ties with the input; torch never reads padding, so the gradient "
+            "must go to a real element, not vanish into the padding",
+    ),
+    Mutant(
+        name="maxpool-overlap-overwritten",
+        file=_FILE,
+        old="dxp[:, :, rows_ab, cols_ab] += routed",
+        new="dxp[:, :, rows_ab, cols_ab] = routed",
+        tests=("parity_tests/test_pooling.py", "-k", "test_max_pool2d_gradcheck or test_max_pool2d_ties"),
+        why="assigning each kernel offset's share instead of adding it loses the gradient a pixel gets from the "
+            "other overlapping windows (stride < kernel) it is the max of",
+    ),
+    Mutant(
+        name="avgpool-overlap-overwritten",
+        file=_FILE,
+        old="dxp[:, :, rows_ab, cols_ab] += share",
+        new="dxp[:, :, rows_ab, cols_ab] = share",
+        tests=_AVG_TESTS,
+        why="with overlapping windows a pixel's gradient is the sum over every window containing it, not the last",
+    ),
+    Mutant(
+        name="avgpool-divisor-ignores-count-include-pad",
+        file=_FILE,
+        old="    if count_include_pad:\n        return end - start",
+        new="    if True:\n        return end - start",
+        tests=_AVG_TESTS,
+        why="always dividing by the padded window's size, so count_include_pad=False still averages in the zeros",
+    ),
+    Mutant(
+        name="avgpool-divisor-counts-overhang",
+        file=_FILE,
+        old="end = np.minimum(start + kernel, size + padding)",
+        new="end = start + kernel",
+        tests=_AVG_TESTS,
+        why="a ceil_mode window that overhangs the padded input counts the overhang in torch's divisor for no one: "
+            "only what lies inside the padded input is averaged",
+    ),
+    Mutant(
+        name="pool-ceil-mode-off-by-one",
+        file=_FILE,
+        old="out = (-(-room // stride) if ceil_mode else room // stride) + 1",
+        new="out = (room // stride + 1 if ceil_mode else room // stride) + 1",
+        tests=_MAX_TESTS,
+        why="ceil(a / b) written as floor(a / b) + 1 is one too many whenever b divides a (always for stride 1)",
+    ),
+    Mutant(
+        name="pool-ceil-mode-keeps-window-in-padding",
+        file=_FILE,
+        old="    if ceil_mode and (out - 1) * stride >= size + padding:\n        out -= 1",
+        new="    if ceil_mode and (out - 1) * stride >= size + padding:\n        pass",
+        tests=_MAX_TESTS,
+        why="without torch's rule a ceil_mode window may start in the right padding, adding an output of padding",
+    ),
+]

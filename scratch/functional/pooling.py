@@ -1,0 +1,361 @@
+"""Pooling: ``max_pool2d``, ``avg_pool2d`` and ``adaptive_avg_pool2d``.
+
+Max and average pooling slide a ``kH x kW`` window (its taps ``dilation`` apart) over the padded input in steps of
+``stride``. Both forwards read every window at once from a strided view of a padded copy (``_windows``), and both
+backwards run the other way: for each of the ``kH * kW`` kernel offsets ``(a, b)``, the input pixels that offset
+visits form a strided slice of the padded input, one pixel per output position, and the offset's share of ``dy`` is
+added there. Adding, not assigning: when ``stride < kernel`` windows overlap, and a pixel collects a share from
+every window that contains it. Adaptive average pooling picks its windows from the output size instead, and is two
+small matrix products.
+
+Layouts are torch's: input ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from scratch._checks import check_float, check_grad, check_ndim, fmt_shape, ntuple
+
+
+def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> int:
+    """The number of window positions along one dim, torch's formula::
+
+        out = floor_or_ceil((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1
+
+    With ``ceil_mode`` the last window may overhang the padded input, but it must start inside the input or the
+    left padding: a window starting in the right padding would read nothing but padding, so it is dropped.
+    """
+    span = dilation * (kernel - 1) + 1  # the dilated window, first tap to last
+    room = size + 2 * padding - span
+    out = (-(-room // stride) if ceil_mode else room // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def check_pool2d_args(layer: str, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """Validate a 2-d pooling call; return ``(kernel, stride, padding, dilation, out)`` as pairs of ints.
+
+    ``layer`` starts every error message ("max_pool2d", or "MaxPool2d" when a module calls it).
+    """
+    check_float(layer, "input", x)
+    check_ndim(layer, "input", x, (3, 4), "(N, C, H, W) or (C, H, W)")
+    C, H, W = x.shape[-3:]
+    if C == 0 or H == 0 or W == 0:
+        raise ValueError(f"{layer} expected an input with non-empty C, H and W, got shape {fmt_shape(x.shape)}")
+    kernel = ntuple(layer, "kernel_size", kernel_size, 2, minimum=1)
+    # torch: stride=None (or an empty tuple) means stride = kernel_size, non-overlapping windows
+    stride = kernel if stride is None or stride == () else ntuple(layer, "stride", stride, 2, minimum=1)
+    padding = ntuple(layer, "padding", padding, 2, minimum=0)
+    dilation = ntuple(layer, "dilation", dilation, 2, minimum=1)
+    half = tuple(k // 2 for k in kernel)
+    if any(p > h for p, h in zip(padding, half)):
+        raise ValueError(f"{layer} expected padding at most half the kernel size, kernel_size // 2 = {half}, "
+                         f"got padding={padding} for kernel_size={kernel}")
+    out = tuple(pool_output_size(n, k, s, p, d, ceil_mode)
+                for n, k, s, p, d in zip((H, W), kernel, stride, padding, dilation))
+    if min(out) < 1:
+        spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+        padded = (H + 2 * padding[0], W + 2 * padding[1])
+        raise ValueError(f"{layer} expected a window that fits the padded input: kernel_size={kernel} with "
+                         f"dilation={dilation} spans {spans[0]} x {spans[1]}, but the input {H} x {W} padded by "
+                         f"{padding} is {padded[0]} x {padded[1]} (output size {out[0]} x {out[1]})")
+    for dim, n, k, s, p, d, o in zip(("H", "W"), (H, W), kernel, stride, padding, dilation, out):
+        taps = np.arange(o)[:, None] * s - p + np.arange(k) * d  # (o, k): input index each tap reads
+        if not ((taps >= 0) & (taps < n)).any(axis=1).all():
+            # Only a dilated window can skip over a small input. torch outputs -inf there with an index outside
+            # the input, and its backward adds that window's dy through the index, outside the input too.
+            raise ValueError(f"{layer} expected every window to read at least one input element, but with "
+                             f"kernel_size={kernel}, dilation={dilation}, padding={padding} some window along {dim} "
+                             f"(size {n}) reads only padding")
+    return kernel, stride, padding, dilation, out
+
+
+def _windows(xp, kernel, stride, dilation, out):
+    """A read-only view ``(N, C, Ho, Wo, kH, kW)`` of every window, no copy::
+
+        windows[n, c, i, j, a, b] = xp[n, c, i sH + a dH, j sW + b dW]
+    """
+    (kH, kW), (sH, sW), (dH, dW), (Ho, Wo) = kernel, stride, dilation, out
+    span = (dH * (kH - 1) + 1, dW * (kW - 1) + 1)
+    every = sliding_window_view(xp, span, axis=(-2, -1))  # a window at every position, every tap
+    return every[:, :, :sH * (Ho - 1) + 1:sH, :sW * (Wo - 1) + 1:sW, ::dH, ::dW]
+
+
+def _offset_slices(a: int, b: int, stride, dilation, out):
+    """The rows and columns of the padded input that kernel offset ``(a, b)`` reads, one per output position."""
+    (sH, sW), (dH, dW), (Ho, Wo) = stride, dilation, out
+    rows = slice(a * dH, a * dH + sH * (Ho - 1) + 1, sH)
+    cols = slice(b * dW, b * dW + sW * (Wo - 1) + 1, sW)
+    return rows, cols
+
+
+def _pad(x4, padding, kernel, stride, dilation, out, value):
+    """``x4`` padded by ``padding`` on every side with ``value``, plus the rows and columns a ceil_mode window
+    hangs over the bottom or right edge."""
+    N, C, H, W = x4.shape
+    (pH, pW), (kH, kW), (sH, sW), (dH, dW), (Ho, Wo) = padding, kernel, stride, dilation, out
+    over_h = max(0, sH * (Ho - 1) + dH * (kH - 1) + 1 - (H + 2 * pH))
+    over_w = max(0, sW * (Wo - 1) + dW * (kW - 1) + 1 - (W + 2 * pW))
+    return np.pad(x4, ((0, 0), (0, 0), (pH, pH + over_h), (pW, pW + over_w)), constant_values=value)
+
+
+def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Max pooling: ``y[n, c, i, j] = max over a < kH, b < kW of xpad[n, c, i sH + a dH, j sW + b dW]``.
+
+    ``xpad`` is ``x`` padded with -inf, so padding never wins. When several elements of a window equal its max,
+    the first in row-major order (smallest ``a``, then smallest ``b``) is the one chosen, as in torch, which reads
+    each window in that order and keeps an element only if it is strictly larger than the best so far. A NaN always
+    replaces the pick, so the output is NaN and the last NaN of the window is chosen.
+
+    A dilated window can step over a small input and read only padding; that geometry is refused with a
+    ValueError (torch outputs -inf there, with an index outside the input that its backward writes through).
+
+    Args:
+        x: input, float32 or float64.
+        kernel_size: ``k`` or ``(kH, kW)``.
+        stride: ``s`` or ``(sH, sW)``; default ``kernel_size`` (windows side by side).
+        padding: implicit -inf rows and columns on each side, at most ``kernel_size // 2``.
+        dilation: spacing between the taps of a window.
+        ceil_mode: round the output size up instead of down (see ``pool_output_size``).
+        return_indices: also return, for each output, the position ``h * W + w`` of its max in the ``(H, W)``
+            plane of the input (torch's indices, what ``max_unpool2d`` takes).
+
+    Shape:
+        x: ``(N, C, H, W)`` or ``(C, H, W)``; y (and indices) ``(N, C, Ho, Wo)`` or ``(C, Ho, Wo)`` with::
+
+            Ho = floor((H + 2 pH - dH (kH - 1) - 1) / sH) + 1     (ceil with ceil_mode, see pool_output_size)
+
+        and likewise ``Wo``.
+
+    Backward:
+        Each output depends on one input element, its window's chosen max ``x[n, c, h*, w*]``, with slope 1::
+
+            dx[n, c, h, w] = sum of dy[n, c, i, j] over the windows (i, j) whose max is at (h, w)
+
+        A pixel can be the max of several overlapping windows (``stride < kernel``), so the shares add up.
+        ``backward(dy)`` returns ``(dx,)``. With ``return_indices`` the output is ``(y, indices)`` and
+        ``backward`` takes ``dy`` or the pair ``(dy, dindices)``; integer indices have no gradient, so
+        ``dindices`` is ignored.
+
+    Examples:
+        >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+        >>> y, backward = max_pool2d(x, 2)
+        >>> y
+        array([[[[ 5.,  7.],
+                 [13., 15.]]]])
+        >>> backward(np.ones_like(y))[0].shape
+        (1, 1, 4, 4)
+    """
+    kernel, stride, padding, dilation, out = check_pool2d_args("max_pool2d", x, kernel_size, stride, padding,
+                                                               dilation, ceil_mode)
+    x4 = x if x.ndim == 4 else x[None]  # unbatched (C, H, W) runs as a batch of one
+    N, C, H, W = x4.shape
+    (kH, kW), (sH, sW), (pH, pW), (dH, dW), (Ho, Wo) = kernel, stride, padding, dilation, out
+    K = kH * kW
+
+    # Input row read by output row i at tap a: i sH - pH + a dH (negative or >= H means padding). Same for columns.
+    rows = np.arange(Ho)[:, None] * sH - pH + np.arange(kH) * dH  # (Ho, kH)
+    cols = np.arange(Wo)[:, None] * sW - pW + np.arange(kW) * dW  # (Wo, kW)
+    row_real, col_real = (rows >= 0) & (rows < H), (cols >= 0) & (cols < W)
+    real = (row_real[:, None, :, None] & col_real[None, :, None, :]).reshape(Ho, Wo, K)  # tap is inside x
+    flat_pos = (rows[:, None, :, None] * W + cols[None, :, None, :]).reshape(Ho, Wo, K)  # tap's h * W + w
+
+    xp = _pad(x4, padding, kernel, stride, dilation, out, -np.inf)
+    windows = _windows(xp, kernel, stride, dilation, out).reshape(N, C, Ho, Wo, K)  # a copy, taps row-major
+    # First real tap equal to the max: the element torch's strictly-greater scan keeps. "real" matters only for an
+    # all -inf window, where the -inf padding would otherwise tie with (and, if earlier, beat) a real -inf.
+    y4 = windows.max(axis=-1)  # (N, C, Ho, Wo); NaN if the window holds one
+    is_max = (windows == y4[..., None]) & real
+    arg = is_max.argmax(axis=-1)  # (N, C, Ho, Wo), offset a * kW + b of the chosen tap
+    if np.isnan(y4).any():  # torch takes every NaN it meets, so the last one wins
+        is_nan = np.isnan(windows)
+        arg = np.where(np.isnan(y4), K - 1 - is_nan[..., ::-1].argmax(axis=-1), arg)
+    y = y4 if x.ndim == 4 else y4[0]
+
+    def backward(dy):
+        if return_indices and isinstance(dy, (tuple, list)):
+            dy = dy[0]  # the pair (dy, dindices) mirroring the output: indices are integers, without a gradient
+        dy = check_grad("max_pool2d", dy, y)
+        dy4 = dy.reshape(N, C, Ho, Wo)
+        dxp = np.zeros(xp.shape, dtype=x.dtype)
+        for a in range(kH):
+            for b in range(kW):
+                routed = np.where(arg == a * kW + b, dy4, 0)  # dy of the windows whose max sits at tap (a, b)
+                rows_ab, cols_ab = _offset_slices(a, b, stride, dilation, out)
+                dxp[:, :, rows_ab, cols_ab] += routed
+        dx = dxp[:, :, pH:pH + H, pW:pW + W]
+        return (dx if x.ndim == 4 else dx[0],)
+
+    if not return_indices:
+        return y, backward
+    indices4 = np.take_along_axis(np.broadcast_to(flat_pos, windows.shape), arg[..., None], axis=-1)[..., 0]
+    indices = indices4.astype(np.int64) if x.ndim == 4 else indices4[0].astype(np.int64)
+    return (y, indices), backward
+
+
+def check_divisor_override(layer: str, divisor_override) -> None:
+    """None, or a nonzero int (torch accepts a negative one)."""
+    if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral)
+                                         or isinstance(divisor_override, bool) or divisor_override == 0):
+        raise ValueError(f"{layer} expected divisor_override to be None or a nonzero int, got {divisor_override!r}")
+
+
+def _avg_divisor_1d(size: int, kernel: int, stride: int, padding: int, out: int, count_include_pad: bool):
+    """How many elements each window along one dim averages, torch's rule.
+
+    A window is first clipped to the padded input (a ceil_mode window can overhang it: that overhang never
+    counts); with ``count_include_pad`` the padding inside counts, else only the input elements do.
+    """
+    start = np.arange(out) * stride - padding
+    end = np.minimum(start + kernel, size + padding)
+    if count_include_pad:
+        return end - start
+    return np.minimum(end, size) - np.maximum(start, 0)
+
+
+def avg_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None):
+    """Average pooling: ``y[n, c, i, j] = (sum over a < kH, b < kW of xpad[n, c, i sH + a, j sW + b]) / D[i, j]``.
+
+    ``xpad`` is ``x`` padded with zeros. The divisor ``D[i, j] = Dh[i] * Dw[j]`` counts the window's elements,
+    torch's way (``_avg_divisor_1d``): a window is clipped to the padded input, then with ``count_include_pad``
+    (default) its padding counts, without it only real elements count. ``divisor_override``, if given, replaces
+    ``D`` everywhere.
+
+    Args:
+        x: input, float32 or float64.
+        kernel_size: ``k`` or ``(kH, kW)``.
+        stride: ``s`` or ``(sH, sW)``; default ``kernel_size``.
+        padding: implicit zero rows and columns on each side, at most ``kernel_size // 2``.
+        ceil_mode: round the output size up (see ``pool_output_size``).
+        count_include_pad: count the zero padding in the divisor.
+        divisor_override: a nonzero int to divide every sum by.
+
+    Shape:
+        x: ``(N, C, H, W)`` or ``(C, H, W)``; y: ``(N, C, Ho, Wo)`` or ``(C, Ho, Wo)``,
+        ``Ho = floor((H + 2 pH - kH) / sH) + 1`` (ceil with ceil_mode), likewise ``Wo``.
+
+    Backward:
+        Each output is a fixed weighted sum, ``dy/dx = 1 / D`` for every element of the window, so::
+
+            dx[n, c, h, w] = sum of dy[n, c, i, j] / D[i, j] over the windows (i, j) that contain (h, w)
+
+        (padding takes its share and is cut away). ``backward(dy)`` returns ``(dx,)``.
+
+    Examples:
+        >>> y, backward = avg_pool2d(np.ones((2, 3, 4, 4)), 3, stride=1, padding=1, count_include_pad=False)
+        >>> y.shape, float(y.min())
+        ((2, 3, 4, 4), 1.0)
+        >>> backward(np.ones_like(y))[0].shape
+        (2, 3, 4, 4)
+    """
+    kernel, stride, padding, dilation, out = check_pool2d_args("avg_pool2d", x, kernel_size, stride, padding, 1,
+                                                               ceil_mode)
+    check_divisor_override("avg_pool2d", divisor_override)
+    x4 = x if x.ndim == 4 else x[None]
+    N, C, H, W = x4.shape
+    (kH, kW), (pH, pW), (Ho, Wo) = kernel, padding, out
+
+    if divisor_override is not None:
+        divisor = np.full((Ho, Wo), divisor_override, dtype=x.dtype)
+    else:
+        div_h = _avg_divisor_1d(H, kH, stride[0], pH, Ho, count_include_pad)  # (Ho,)
+        div_w = _avg_divisor_1d(W, kW, stride[1], pW, Wo, count_include_pad)  # (Wo,)
+        divisor = np.outer(div_h, div_w).astype(x.dtype)  # (Ho, Wo)
+
+    xp = _pad(x4, padding, kernel, stride, dilation, out, 0.0)
+    sums = _windows(xp, kernel, stride, dilation, out).sum(axis=(-2, -1))  # (N, C, Ho, Wo)
+    y4 = sums / divisor
+    y = y4 if x.ndim == 4 else y4[0]
+
+    def backward(dy):
+        dy = check_grad("avg_pool2d", dy, y)
+        share = dy.reshape(N, C, Ho, Wo) / divisor  # what each element of window (i, j) receives
+        dxp = np.zeros(xp.shape, dtype=x.dtype)
+        for a in range(kH):
+            for b in range(kW):
+                rows_ab, cols_ab = _offset_slices(a, b, stride, dilation, out)
+                dxp[:, :, rows_ab, cols_ab] += share
+        dx = dxp[:, :, pH:pH + H, pW:pW + W]
+        return (dx if x.ndim == 4 else dx[0],)
+
+    return y, backward
+
+
+def check_adaptive_output_size(layer: str, x, output_size) -> tuple:
+    """Validate an adaptive pooling call; return ``(Ho, Wo)``, with a None entry replaced by the input's size."""
+    check_float(layer, "input", x)
+    check_ndim(layer, "input", x, (3, 4), "(N, C, H, W) or (C, H, W)")
+    H, W = x.shape[-2:]
+    if H == 0 or W == 0:
+        raise ValueError(f"{layer} expected an input with non-empty H and W, got shape {fmt_shape(x.shape)}")
+    if isinstance(output_size, numbers.Integral) and not isinstance(output_size, bool):
+        sizes = (output_size, output_size)
+    elif isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+        sizes = tuple(output_size)
+    else:
+        raise TypeError(f"{layer} expected output_size to be an int or a pair of ints or None, got {output_size!r}")
+    out = tuple(n if s is None else s for s, n in zip(sizes, (H, W)))
+    if any(not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 0 for s in out):
+        raise ValueError(f"{layer} expected output_size entries to be ints >= 0 or None, got {output_size!r}")
+    return tuple(int(s) for s in out)
+
+
+def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
+    """``(out, size)``: row i averages positions ``floor(i size / out) <= h < ceil((i + 1) size / out)``."""
+    i = np.arange(out)
+    start = (i * size) // out
+    end = -(-((i + 1) * size) // out)
+    h = np.arange(size)
+    inside = (h >= start[:, None]) & (h < end[:, None])  # (out, size)
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def adaptive_avg_pool2d(x: np.ndarray, output_size):
+    """Average pooling to a fixed output size: ``y[n, c, i, j] = mean of x[n, c, h0(i):h1(i), w0(j):w1(j)]``.
+
+    The windows come from the output size, torch's rule: ``h0(i) = floor(i H / Ho)``, ``h1(i) = ceil((i + 1) H / Ho)``
+    (likewise for w), so they tile the input, overlapping by a pixel where ``Ho`` does not divide ``H``.
+    ``output_size=1`` is global average pooling, the head of a ResNet.
+
+    A mean over a rectangle is a mean over its rows of a mean over its columns, so with ``Ph (Ho, H)`` holding
+    ``1 / (h1 - h0)`` inside row i's window and 0 elsewhere (``Pw`` likewise)::
+
+        y[n, c] = Ph @ x[n, c] @ Pw^T
+
+    Args:
+        x: input, float32 or float64.
+        output_size: ``o`` or ``(Ho, Wo)``; an entry None keeps that input size.
+
+    Shape:
+        x: ``(N, C, H, W)`` or ``(C, H, W)``; y: ``(N, C, Ho, Wo)`` or ``(C, Ho, Wo)``.
+
+    Backward:
+        y is linear in x, so dx is the transpose map applied to dy::
+
+            dx[n, c] = Ph^T @ dy[n, c] @ Pw
+
+        each pixel collecting ``dy / window area`` from every window containing it. ``backward(dy)`` returns ``(dx,)``.
+
+    Examples:
+        >>> y, backward = adaptive_avg_pool2d(np.ones((2, 8, 5, 7)), 1)
+        >>> y.shape, backward(np.ones_like(y))[0].shape
+        ((2, 8, 1, 1), (2, 8, 5, 7))
+    """
+    Ho, Wo = check_adaptive_output_size("adaptive_avg_pool2d", x, output_size)
+    H, W = x.shape[-2:]
+    ph = _adaptive_matrix(H, Ho, x.dtype)  # (Ho, H)
+    pw = _adaptive_matrix(W, Wo, x.dtype)  # (Wo, W)
+    # einsum's optimize turns each contraction into one BLAS product over all (n, c) at once
+    y = np.einsum("ih,...hw,jw->...ij", ph, x, pw, optimize=True)  # (..., Ho, Wo)
+
+    def backward(dy):
+        dy = check_grad("adaptive_avg_pool2d", dy, y)
+        return (np.einsum("ih,...ij,jw->...hw", ph, dy, pw, optimize=True),)
+
+    return y, backward
