@@ -1,0 +1,4 @@
+"""Twin of ``scratch.nn.embedding``: torch.nn's own module."""
+from torch.nn import Embedding
+
+__all__ = ["Embedding"]
