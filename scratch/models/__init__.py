@@ -1,0 +1,11 @@
+"""The model zoo, NumPy side. Each model's ``forward`` returns ``(y, backward)`` and composes its children's
+backward closures in reverse order, so the chain rule of the whole network is visible in one place.
+
+The PyTorch twins in ``torch_impl.models`` have the same class names, constructor arguments and state_dict keys.
+"""
+from scratch.models.autoencoder import Autoencoder
+from scratch.models.char_rnn import CharRNN
+from scratch.models.gcn import GCN
+from scratch.models.lenet import LeNet5
+from scratch.models.mlp import MLP
+from scratch.models.resnet import BasicBlock, SmallResNet
