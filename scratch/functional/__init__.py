@@ -13,6 +13,7 @@ from scratch.functional.loss import (binary_cross_entropy_with_logits, cross_ent
 from scratch.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from scratch.functional.conv import conv1d, conv2d, conv_transpose2d
 from scratch.functional.graph import gat_conv, gcn_conv
+from scratch.functional.attention import scaled_dot_product_attention, sinusoidal_positional_encoding
 from scratch.functional.embedding import embedding
 from scratch.functional.recurrent import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
                                           rnn_tanh_cell)

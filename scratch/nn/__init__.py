@@ -12,5 +12,8 @@ from scratch.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLD
 from scratch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from scratch.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from scratch.nn.graph import GATConv, GCNConv
+from scratch.nn.attention import MultiheadAttention, PositionalEncoding
+from scratch.nn.transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                                    TransformerEncoderLayer)
 from scratch.nn.embedding import Embedding
 from scratch.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell

@@ -10,5 +10,8 @@ from torch_impl.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, 
 from torch_impl.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from torch_impl.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from torch_impl.nn.graph import GATConv, GCNConv
+from torch_impl.nn.attention import MultiheadAttention, PositionalEncoding
+from torch_impl.nn.transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                                       TransformerEncoderLayer)
 from torch_impl.nn.embedding import Embedding
 from torch_impl.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
