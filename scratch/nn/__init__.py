@@ -17,3 +17,4 @@ from scratch.nn.transformer import (TransformerDecoder, TransformerDecoderLayer,
                                     TransformerEncoderLayer)
 from scratch.nn.embedding import Embedding
 from scratch.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from scratch.nn import utils

@@ -15,3 +15,4 @@ from torch_impl.nn.transformer import (TransformerDecoder, TransformerDecoderLay
                                        TransformerEncoderLayer)
 from torch_impl.nn.embedding import Embedding
 from torch_impl.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from torch_impl.nn import init, utils
