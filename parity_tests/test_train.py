@@ -1,0 +1,151 @@
+"""The training command: same start and batches on both sides, resume, NaN stop, checkpoints, errors."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from scratch.checkpoint import load_checkpoint, save_checkpoint
+from torch_impl import tasks
+from torch_impl import train as T
+
+
+def args_for(tmp_path, *extra):
+    return T.resolve(T.build_parser().parse_args(["--model", "mlp", "--data", "digits", "--out", str(tmp_path),
+                                                  "--no-progress", "--epochs", "2", "--dtype", "float64", *extra]))
+
+
+def setup(args, side):
+    ds = T._cast(tasks.load_dataset(args.data, seed=args.seed), np.dtype(args.dtype))
+    trainer, _ = T.build_side(side, tasks.model_spec(args.model), ds, args)
+    return trainer, ds
+
+
+def run(args, side, out, resume=False, trainer=None):
+    if trainer is None:
+        trainer, ds = setup(args, side)
+    else:
+        ds = T._cast(tasks.load_dataset(args.data, seed=args.seed), np.dtype(args.dtype))
+    return T.train_side(trainer, ds, "classify", epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                        out=str(out), resume=resume, meta={}, progress=False, log=lambda *a: None), trainer
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashingTrainer:
+    """Wraps a trainer and raises after ``after`` steps, like a run killed mid-epoch."""
+
+    def __init__(self, inner, after):
+        self.inner, self.after, self.side = inner, after, inner.side
+
+    def step(self, batch):
+        self.after -= 1
+        if self.after < 0:
+            raise Crash()
+        return self.inner.step(batch)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("side", ["numpy", "torch"])
+def test_resume_gives_the_uninterrupted_result(tmp_path, side):
+    args = args_for(tmp_path)
+    run(args, side, tmp_path / "straight")
+    straight, _, meta_a = load_checkpoint(str(tmp_path / "straight" / side / "last.npz"))
+
+    trainer, _ = setup(args, side)
+    steps_per_epoch = meta_a["history"][0]["steps"]
+    with pytest.raises(Crash):  # killed halfway through the second epoch
+        run(args, side, tmp_path / "resumed", trainer=CrashingTrainer(trainer, steps_per_epoch + 5))
+    run(args, side, tmp_path / "resumed", resume=True)  # a fresh process: new model, new optimizer
+    resumed, _, meta_b = load_checkpoint(str(tmp_path / "resumed" / side / "last.npz"))
+    assert list(straight) == list(resumed)
+    for k in straight:
+        np.testing.assert_array_equal(resumed[k], straight[k], err_msg=k)
+    assert [h["train_loss"] for h in meta_a["history"]] == [h["train_loss"] for h in meta_b["history"]]
+
+
+def test_both_sides_start_equal_and_stay_close(tmp_path):
+    args = args_for(tmp_path, "--epochs", "1")
+    numpy_trainer, ds = setup(args, "numpy")
+    torch_trainer, _ = setup(args, "torch")
+    for k, v in torch_trainer.module.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), numpy_trainer.model.state_dict()[k])
+    h_np, _ = run(args, "numpy", tmp_path, trainer=numpy_trainer)
+    h_t, _ = run(args, "torch", tmp_path, trainer=torch_trainer)
+    assert abs(h_np[0]["train_loss"] - h_t[0]["train_loss"]) < 1e-9  # float64: same batches, same updates
+
+
+def test_nan_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    args = args_for(tmp_path)
+    trainer, _ = setup(args, "numpy")
+
+    class NanAfter(CrashingTrainer):
+        def step(self, batch):
+            self.after -= 1
+            return float("nan") if self.after < 0 else self.inner.step(batch)
+
+    steps = -(-len(tasks.load_dataset("digits").train[0]) // args.batch_size)
+    with pytest.raises(T.Diverged, match=rf"loss became nan at epoch 2, batch 4 \(step {steps + 4}\); the last good "
+                                         r"checkpoint is .*last.npz \(epoch 1\)"):
+        run(args, "numpy", tmp_path, trainer=NanAfter(trainer, steps + 3))
+    _, _, meta = load_checkpoint(str(tmp_path / "numpy" / "last.npz"))
+    assert meta["epoch"] == 0 and len(meta["history"]) == 1
+
+
+def test_checkpoints_move_between_sides(tmp_path):
+    args = args_for(tmp_path, "--epochs", "1")
+    run(args, "torch", tmp_path)
+    state, optim_state, _ = load_checkpoint(str(tmp_path / "torch" / "last.npz"))
+    numpy_trainer, _ = setup(args, "numpy")
+    numpy_trainer.load_state(state, optim_state, None, None)  # a torch checkpoint, loaded by the NumPy side
+    for k, v in numpy_trainer.model.state_dict().items():
+        np.testing.assert_array_equal(v, state[k])
+    assert numpy_trainer.optimizer.state_dict()["state"][0]["exp_avg"].shape == state["net.1.weight"].shape
+
+
+def test_checkpoint_of_another_architecture_names_the_keys(tmp_path):
+    path = str(tmp_path / "mlp.npz")
+    args = args_for(tmp_path)
+    trainer, _ = setup(args, "numpy")
+    save_checkpoint(path, trainer.model.state_dict())
+    lenet_args = T.resolve(T.build_parser().parse_args(["--model", "lenet5", "--init-from", path]))
+    ds = tasks.load_dataset("mnist_sample")
+    with pytest.raises(KeyError, match=r"missing keys \['conv1.weight'.*unexpected keys \['net.1.weight'"):
+        T.build_side("numpy", tasks.model_spec("lenet5"), ds, lenet_args)
+
+
+def test_unknown_names_list_the_valid_ones(capsys):
+    assert T.main(["--model", "lenet"]) == 2
+    assert "unknown model 'lenet' (did you mean 'lenet5'?); valid models: mlp, lenet5" in capsys.readouterr().err
+    assert T.main(["--model", "mlp", "--data", "cifar10"]) == 2
+    assert "valid datasets: digits, moons, mnist_sample" in capsys.readouterr().err
+    assert T.main(["--model", "lenet5", "--data", "digits"]) == 2
+    assert "lenet5 needs 28x28 images" in capsys.readouterr().err
+
+
+def test_command_writes_metrics_curves_and_checkpoints(tmp_path, capsys):
+    out = tmp_path / "gcn"
+    assert T.main(["--model", "gcn", "--data", "karate_club", "--epochs", "5", "--out", str(out), "--no-progress"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["history"]) == {"numpy", "torch"} and len(metrics["history"]["numpy"]) == 5
+    assert (out / "metrics.csv").read_text().count("\n") == 11
+    assert (out / "numpy" / "last.npz").exists() and (out / "torch" / "last.npz").exists()
+    assert (out / "curves.png").exists() or "matplotlib" not in globals()
+    assert "largest per-epoch train-loss gap" in capsys.readouterr().out
+    assert not [f for f in os.listdir(out) if ".tmp" in f]  # every write was atomic: nothing left half-written
+
+
+def test_bf16_autocast_and_channels_last_run_on_cpu(tmp_path):
+    args = T.resolve(T.build_parser().parse_args(["--model", "lenet5", "--amp", "bf16", "--channels-last", "--epochs",
+                                                  "1", "--out", str(tmp_path)]))
+    ds = tasks.load_dataset("mnist_sample")
+    trainer, model = T.build_side("torch", tasks.model_spec("lenet5"), ds, args)
+    loss = trainer.step((ds.train[0][:16], ds.train[1][:16]))
+    assert np.isfinite(loss) and model.conv1.weight.grad is not None and model.conv1.weight.dtype == torch.float32
