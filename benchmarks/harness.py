@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 THREADS = int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1))
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-    os.environ.setdefault(_var, str(THREADS))
+    os.environ[_var] = str(THREADS)  # every library the same count, whatever was set before
 
 import numpy as np  # noqa: E402  (after the thread variables, on purpose)
 

@@ -26,11 +26,12 @@ def relu(x: np.ndarray):
     """
     check_float("relu", "input", x)
     mask = x > 0
-    y = np.where(mask, x, 0).astype(x.dtype, copy=False)
+    # np.maximum rather than np.where(mask, x, 0): several times faster on random signs, and NaN stays NaN as in torch.
+    y = np.maximum(x, 0).astype(x.dtype, copy=False)
 
     def backward(dy):
         dy = check_grad("relu", dy, y)
-        return (np.where(mask, dy, 0).astype(x.dtype, copy=False),)
+        return (dy * mask,)
 
     return y, backward
 
