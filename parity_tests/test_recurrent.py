@@ -9,6 +9,8 @@ mask, and its own draws cannot be reproduced in NumPy).
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -23,6 +25,7 @@ import torch_impl.nn as tnn
 from parity_tests.harness import (assert_close, check_function, check_gradcheck, check_module,
                                   check_state_dict_layout, torch_dtype)
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, fill, float_arrays, seeds
+from scratch.functional import recurrent
 from scratch.functional.recurrent import param_names
 from scratch.gradcheck import _flatten, random_like_output
 from torch_impl.state import copy_weights
@@ -451,3 +454,44 @@ def test_recurrent_bad_input():
     (out, h), backward = nn.RNN(3, 4)(x)
     with pytest.raises(ValueError, match=r"rnn_tanh.backward expected dh_n of shape \(1, 2, 4\)"):
         backward((np.zeros_like(out), np.zeros((2, 4), np.float32)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The LSTM's NumPy step functions
+# ---------------------------------------------------------------------------------------------------------------
+# Where numba is installed, the tests above run the LSTM step in numba kernels (the default path). These run the
+# NumPy step functions, the readable reference, so that both paths are proven against torch and by gradcheck. Each
+# name extends the name of the test it mirrors, so a -k selection of that test selects this one too.
+
+@contextlib.contextmanager
+def numpy_steps():
+    saved = recurrent.USE_NUMBA
+    recurrent.USE_NUMBA = False
+    try:
+        yield
+    finally:
+        recurrent.USE_NUMBA = saved
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(data=st.data(), seed=seeds)
+def test_lstm_cell_matches_torch_numpy_steps(dtype, data, seed):
+    case = data.draw(cell_case("lstm", np.float64, parity_kinds(dtype)))
+    with numpy_steps():
+        check_function("lstm_cell", F.lstm_cell, TF.lstm_cell, [_astype(a, dtype) for a in case], seed=seed)
+
+
+@given(case=cell_case("lstm", np.float64, GRADCHECK_KINDS), seed=seeds)
+def test_cells_gradcheck_numpy_steps(case, seed):
+    with numpy_steps():
+        check_gradcheck("lstm_cell", F.lstm_cell, *case, seed=seed)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(data=st.data(), seed=seeds)
+def test_sequence_matches_torch_numpy_steps(dtype, data, seed):
+    x, h0, c0, params, options = data.draw(sequence_case("lstm", np.float64, parity_kinds(dtype)))
+    inputs = [_astype(a, dtype) for a in (x, h0, c0, *params)]
+    with numpy_steps():
+        check_function("lstm", _flat_fn(F.lstm, "lstm", options), _flat_twin(TF.lstm, "lstm", options), inputs,
+                       seed=seed)

@@ -1,0 +1,194 @@
+"""The numba kernels of the LSTM step against the NumPy code they replace.
+
+``scratch/functional/_recurrent_kernels.py`` fuses the elementwise arithmetic of ``recurrent._lstm_step`` and
+``_lstm_step_back``. Each test runs a kernel (or the fused step built on them) and the NumPy code it stands for on the
+same arrays, float32 and float64, with the parity table's tolerances. (The kernels repeat NumPy's operations in NumPy's
+order, so on x86-64 the two agree bit for bit; the table leaves room for a compiler that contracts a multiply and an
+add into one FMA.) Parity of the numba path with torch, and gradcheck, are in test_recurrent.py, whose tests run
+the default path; its ``*_numpy_steps`` tests run the NumPy one.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import scratch.functional as F
+from parity_tests.harness import assert_close
+from parity_tests.strategies import KINDS, fill, float_arrays, seeds
+from scratch.functional import _recurrent_kernels as K
+from scratch.functional import recurrent
+
+DTYPES = [np.float64, np.float32]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Strategies
+# ---------------------------------------------------------------------------------------------------------------
+
+@st.composite
+def lstm_step_case(draw, dtype):
+    """One step's arrays: gx (N, 4H), h, c (N, H), w_hh_t (H, 4H), and upstream gradients dh, dc (N, H).
+
+    Any value kind: wide values saturate the gates (exp(-|a|) underflows to 0, sigmoid is exactly 0 or 1), tiny ones
+    sit at the sigmoid's switch between its two formulas. c and dc are sometimes column slices of a wider array,
+    the strided views a user's c0 or dc_n can be.
+    """
+    N, H = draw(st.integers(1, 8)), draw(st.integers(1, 8))
+    gx, h, w_hh_t, dh = (draw(float_arrays(shape, dtype)) for shape in ((N, 4 * H), (N, H), (H, 4 * H), (N, H)))
+    c, dc = (draw(float_arrays((N, 2 * H), dtype))[:, ::2] if draw(st.booleans()) else draw(float_arrays((N, H), dtype))
+             for _ in range(2))
+    return gx, h, c, w_hh_t, dh, dc
+
+
+def _check_same(actual, expected, what):
+    for a, e, name in zip(actual, expected, what.split()):
+        assert a.dtype == e.dtype, f"{name}: dtype {a.dtype}, NumPy gives {e.dtype}"
+        assert_close(a, e, name)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Each kernel against the NumPy expression it replaces
+# ---------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(case=lstm_step_case(np.float64))
+def test_lstm_preactivations_kernel(dtype, case):
+    gx, h, _, w_hh_t, _, _ = (a.astype(dtype) for a in case)
+    N, H = h.shape
+    a = h @ w_hh_t
+    e, g = np.empty((N, 3 * H), dtype), np.empty((N, H), dtype)
+    expected = a + gx
+    K.lstm_preactivations(a, gx, e, g)
+    ifo = np.concatenate([expected[:, :2 * H], expected[:, 3 * H:]], axis=1)
+    _check_same((a, e, g), (expected, -np.abs(ifo), expected[:, 2 * H:3 * H]), "a e g")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(N=st.integers(1, 8), H=st.integers(1, 8), kind=st.sampled_from(KINDS), seed=seeds)
+@example(N=1, H=3, kind="ties", seed=0)  # exact zeros: the sigmoid's two formulas meet at a = 0
+def test_lstm_cell_kernel(dtype, N, H, kind, seed):
+    a = fill((N, 4 * H), dtype, kind, seed)
+    c = fill((N, H), dtype, kind, seed + 1)
+    expected = a.copy()
+    g = np.tanh(a[:, 2 * H:3 * H])
+    recurrent._sigmoid_(expected)
+    expected[:, 2 * H:3 * H] = g
+    i, f = expected[:, :H], expected[:, H:2 * H]
+    expected_c = f * c + i * g
+    e = np.exp(-np.abs(np.concatenate([a[:, :2 * H], a[:, 3 * H:]], axis=1)))
+    c_new = np.empty_like(c)
+    K.lstm_cell(a, e, g, c, c_new)
+    _check_same((a, c_new), (expected, expected_c), "act c_new")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(case=lstm_step_case(np.float64))
+def test_lstm_cell_back_kernel(dtype, case):
+    gx, h, c, w_hh_t, dh, dc = (a.astype(dtype) for a in case)
+    _, _, saved = recurrent._lstm_step(gx, h, c, w_hh_t, None)
+    act, c_saved, tc = saved
+    expected = np.empty_like(gx)
+    _, expected_dc = recurrent._lstm_step_back(dh, dc, saved, h, expected, expected)
+    dgx, dc_prev = np.empty_like(gx), np.empty_like(c)
+    K.lstm_cell_back(dh, np.ascontiguousarray(dc), act, np.ascontiguousarray(c_saved), tc, dgx, dc_prev)
+    _check_same((dgx, dc_prev), (expected, expected_dc), "dgx dc_prev")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The fused step functions and the switch between the paths
+# ---------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(case=lstm_step_case(np.float64))
+def test_fused_lstm_step_matches_numpy_step(dtype, case):
+    gx, h, c, w_hh_t, dh, dc = (a.astype(dtype) for a in case)
+    before = [a.copy() for a in (gx, h, c, dh, dc)]
+    h_np, c_np, saved_np = recurrent._lstm_step(gx, h, c, w_hh_t, None)
+    h_nb, c_nb, saved_nb = recurrent._lstm_step_fused(gx, h, c, w_hh_t, None)
+    _check_same((h_nb, c_nb, saved_nb[0], saved_nb[2]), (h_np, c_np, saved_np[0], saved_np[2]), "h' c' act tanh(c')")
+    dgx_np, dgx_nb = np.empty_like(gx), np.empty_like(gx)
+    _, dc_np = recurrent._lstm_step_back(dh, dc, saved_np, h, dgx_np, dgx_np)
+    _, dc_nb = recurrent._lstm_step_back_fused(dh, dc, saved_nb, h, dgx_nb, dgx_nb)
+    _check_same((dgx_nb, dc_nb), (dgx_np, dc_np), "dgx dc")
+    for a, b in zip((gx, h, c, dh, dc), before):
+        np.testing.assert_array_equal(a, b)  # the fused step changes none of its inputs
+
+
+@st.composite
+def lstm_sequence_case(draw, dtype):
+    """A small stacked, maybe bidirectional LSTM call with maybe variable lengths: (x, h0, c0, params, options)."""
+    T, N, I, H, L = (draw(st.integers(1, n)) for n in (5, 4, 4, 4, 2))
+    D = 2 if draw(st.booleans()) else 1
+    x = draw(float_arrays((T, N, I), dtype, ("normal", "ties")))
+    h0, c0 = (draw(float_arrays((L * D, N, H), dtype, ("normal", "ties"))) for _ in range(2))
+    params = [draw(float_arrays(p.shape, dtype, ("normal", "uniform"))) * dtype(0.5)
+              for p in (np.empty(s) for s in _lstm_shapes(L, D, I, H))]
+    lengths = draw(st.one_of(st.none(), st.lists(st.integers(1, T), min_size=N, max_size=N).map(np.array)))
+    return x, h0, c0, params, dict(num_layers=L, bidirectional=D == 2, lengths=lengths)
+
+
+def _lstm_shapes(L, D, I, H):
+    return [s for layer in range(L) for _ in range(D)
+            for s in ((4 * H, I if layer == 0 else D * H), (4 * H, H), (4 * H,), (4 * H,))]
+
+
+def _lstm_both_paths(x, h0, c0, params, options, dy_seed):
+    results = []
+    for use_numba in (True, False):
+        recurrent.USE_NUMBA = use_numba
+        (out, (h_n, c_n)), backward = F.lstm(x, h0, c0, params, **options)
+        rng = np.random.default_rng(dy_seed)
+        dy = [rng.standard_normal(a.shape).astype(a.dtype) for a in (out, h_n, c_n)]
+        dx, dh0, dc0, dparams = backward((dy[0], (dy[1], dy[2])))
+        results.append([out, h_n, c_n, dx, dh0, dc0, *dparams])
+    return results
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(case=lstm_sequence_case(np.float64), seed=seeds)
+def test_lstm_numba_path_matches_numpy_path(dtype, case, seed):
+    x, h0, c0, params, options = case
+    saved = recurrent.USE_NUMBA
+    try:
+        fused, plain = _lstm_both_paths(x.astype(dtype), h0.astype(dtype), c0.astype(dtype),
+                                        [p.astype(dtype) for p in params], options, seed)
+    finally:
+        recurrent.USE_NUMBA = saved
+    _check_same(fused, plain, "out h_n c_n dx dh0 dc0 " + " ".join(f"dparam{k}" for k in range(len(params))))
+
+
+def test_use_numba_flag_picks_the_path(monkeypatch):
+    calls = []
+
+    def spy(name):
+        kernel = getattr(K, name)
+        return lambda *args: calls.append(name) or kernel(*args)
+
+    names = ("lstm_preactivations", "lstm_cell", "lstm_cell_back")
+    monkeypatch.setattr(recurrent, "_kernels", SimpleNamespace(**{name: spy(name) for name in names}))
+    rng = np.random.default_rng(0)
+    x, params = rng.standard_normal((3, 2, 2)), [rng.standard_normal(s) for s in ((8, 2), (8, 2), (8,), (8,))]
+    for use_numba, expected in ((True, 3 * ["lstm_preactivations", "lstm_cell"] + 3 * ["lstm_cell_back"]),
+                                (False, [])):
+        monkeypatch.setattr(recurrent, "USE_NUMBA", use_numba)
+        calls.clear()
+        (out, (h_n, c_n)), backward = F.lstm(x, None, None, params)
+        backward((out, (h_n, c_n)))
+        assert calls == expected, f"USE_NUMBA={use_numba}: kernels called {calls}"
+
+
+@pytest.mark.parametrize("value, expected", [("", True), ("0", True), ("1", False)])
+def test_scratch_no_numba_environment_variable(value, expected):
+    env = dict(os.environ, SCRATCH_NO_NUMBA=value, PYTHONPATH=str(ROOT))
+    code = "from scratch.functional import recurrent; print(recurrent.USE_NUMBA)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(expected), f"SCRATCH_NO_NUMBA={value!r}: USE_NUMBA is {out.strip()}"
