@@ -349,6 +349,7 @@ def run(args, threads: int) -> int:
     meta = {"quick": args.quick, "threads": threads, "cpu_count": os.cpu_count(), **thread_info(threads),
             "numpy": np.__version__, "torch": torch.__version__, "numba": numba_version,
             "python": platform.python_version(), "platform": platform.platform(), "load_start": list(os.getloadavg()),
+            "openblas_coretype": harness.BLAS_CORETYPE,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "finished": None, "peak_n": peak_n,
             "command": "python -m benchmarks " + " ".join(sys.argv[1:] if args.argv is None else args.argv)}
     busy = meta["load_start"][0] + threads > (os.cpu_count() or 1) + 0.5
@@ -357,7 +358,8 @@ def run(args, threads: int) -> int:
                            f"{threads} benchmark thread(s); timings are noisy" + ("; --threads 1 is steadier"
                                                                                   if threads > 1 else ""))
         print("warning: " + meta["warning"], file=sys.stderr)
-    print(f"threads {threads} (torch {meta['torch_threads']}, BLAS {meta.get('blas_threads', '?')}); "
+    print(f"threads {threads} (torch {meta['torch_threads']}, BLAS {meta.get('blas_threads', '?')}, OpenBLAS kernels: "
+          f"{meta['openblas_coretype']}); "
           f"load average {meta['load_start'][0]:.2f}; measuring the float32 matmul peak ({peak_n}^3)...", flush=True)
     # The peak is the faster of the two libraries' matmuls: torch's BLAS (oneDNN/MKL) can beat NumPy's (OpenBLAS),
     # and a fraction of NumPy's own rate would then put torch above 100%.

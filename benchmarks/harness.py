@@ -15,6 +15,27 @@ THREADS = int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1))
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ[_var] = str(THREADS)  # every library the same count, whatever was set before
 
+
+
+def _cpu_flags() -> set:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+# OpenBLAS (NumPy's BLAS) does not recognise every AVX-512 CPU (AMD Zen 4 and 5 among them) and falls back to its
+# AVX2 kernels, while torch's MKL/oneDNN use AVX-512 on the same CPU. Comparing the two sides on the same
+# instruction set means telling OpenBLAS. A value already in the environment wins (some machines pin one on purpose);
+# the benchmark prints which kernels ran. It must be set before numpy loads.
+if "OPENBLAS_CORETYPE" not in os.environ and "avx512f" in _cpu_flags():
+    os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+BLAS_CORETYPE = os.environ.get("OPENBLAS_CORETYPE", "OpenBLAS's own choice")
+
 import numpy as np  # noqa: E402  (after the thread variables, on purpose)
 
 
