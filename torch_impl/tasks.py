@@ -125,6 +125,15 @@ MODELS = {
                           lambda ds, dt, rng: np_models.CharRNN(ds.info["vocab_size"], 32, 128, cell="gru", dtype=dt,
                                                                 rng=rng),
                           lambda ds: torch_models.CharRNN(ds.info["vocab_size"], 32, 128, cell="gru")),
+    "transformer": ModelSpec("classify", ("images",),
+                             lambda ds, dt, rng: np_models.TransformerClassifier(
+                                 _channels(ds) * ds.info["input_shape"][-1], ds.info["num_classes"], dtype=dt, rng=rng),
+                             lambda ds: torch_models.TransformerClassifier(
+                                 _channels(ds) * ds.info["input_shape"][-1], ds.info["num_classes"])),
+    "char_transformer": ModelSpec("sequence", ("text",),
+                                  lambda ds, dt, rng: np_models.CausalTransformerLM(ds.info["vocab_size"], 64, 4, 2,
+                                                                                    128, dtype=dt, rng=rng),
+                                  lambda ds: torch_models.CausalTransformerLM(ds.info["vocab_size"], 64, 4, 2, 128)),
     "gcn": ModelSpec("graph", ("graph",),
                      lambda ds, dt, rng: np_models.GCN(_flat(ds), 16, ds.info["num_classes"], dropout=0.5, dtype=dt,
                                                        rng=rng),

@@ -43,6 +43,8 @@ DEFAULTS = {
     "char_rnn": dict(epochs=10, batch_size=64, optimizer="adam", lr=3e-3),
     "char_lstm": dict(epochs=10, batch_size=64, optimizer="adam", lr=3e-3),
     "char_gru": dict(epochs=10, batch_size=64, optimizer="adam", lr=3e-3),
+    "transformer": dict(epochs=20, batch_size=64, optimizer="adam", lr=3e-3),
+    "char_transformer": dict(epochs=10, batch_size=64, optimizer="adam", lr=3e-3),
     "gcn": dict(epochs=200, batch_size=1, optimizer="adam", lr=1e-2, weight_decay=5e-4),
     "autoencoder": dict(epochs=10, batch_size=64, optimizer="adam", lr=1e-3),
 }

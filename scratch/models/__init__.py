@@ -9,3 +9,4 @@ from scratch.models.gcn import GCN
 from scratch.models.lenet import LeNet5
 from scratch.models.mlp import MLP
 from scratch.models.resnet import BasicBlock, SmallResNet
+from scratch.models.transformer import CausalTransformerLM, TransformerClassifier

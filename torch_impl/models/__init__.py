@@ -6,3 +6,4 @@ from torch_impl.models.gcn import GCN
 from torch_impl.models.lenet import LeNet5
 from torch_impl.models.mlp import MLP
 from torch_impl.models.resnet import BasicBlock, SmallResNet
+from torch_impl.models.transformer import CausalTransformerLM, TransformerClassifier
