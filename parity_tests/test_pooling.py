@@ -16,8 +16,14 @@ import scratch.functional as F
 import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import check_function, check_gradcheck, check_module, check_state_dict_layout
+from parity_tests.harness import (
+    check_function,
+    check_gradcheck,
+    check_module,
+    check_state_dict_layout,
+)
 from parity_tests.strategies import KINDS, distinct, fill, float_arrays, seeds, sides
+from parity_tests.tolerances import parity
 
 DTYPES = [np.float64, np.float32]
 
@@ -170,6 +176,20 @@ def test_max_pool2d_infinite_and_nan_windows_match_torch(fill_value):
     x[1, 0, 1, 1:3] = fill_value
     x[1, 0, 2, 3] = fill_value
     _check_max_pool2d(x, (3, 1, 1, 1, False, True))
+
+
+@pytest.mark.parametrize("stride", [2, 1])  # windows side by side, and overlapping
+def test_max_pool2d_routes_infinite_and_nan_gradients_like_torch(stride):
+    # torch scatters each window's dy to its max alone: an inf or NaN upstream gradient reaches that one pixel and
+    # no other (a 0/1 mask times inf would put NaN on the window's other pixels).
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 5))
+    y, backward = F.max_pool2d(x, 2, stride)
+    dy = np.random.default_rng(1).standard_normal(y.shape)
+    dy[0, 0, 0, 0], dy[0, 1, 1, 1], dy[1, 2, 0, 1] = np.inf, -np.inf, np.nan
+    x_t = torch.from_numpy(x).requires_grad_(True)
+    TF.max_pool2d(x_t, 2, stride).backward(torch.from_numpy(dy))
+    tol = parity(np.float64)  # overlapping windows add their shares in another order than torch's
+    np.testing.assert_allclose(backward(dy)[0], x_t.grad.numpy(), rtol=tol.rtol, atol=tol.atol)  # NaN == NaN
 
 
 def test_max_pool2d_window_of_only_padding():

@@ -1,12 +1,13 @@
 """Pooling: ``max_pool2d``, ``avg_pool2d`` and ``adaptive_avg_pool2d``.
 
 Max and average pooling slide a ``kH x kW`` window (its taps ``dilation`` apart) over the padded input in steps of
-``stride``. Both forwards read every window at once from a strided view of a padded copy (``_windows``), and both
-backwards run the other way: for each of the ``kH * kW`` kernel offsets ``(a, b)``, the input pixels that offset
-visits form a strided slice of the padded input, one pixel per output position, and the offset's share of ``dy`` is
-added there. Adding, not assigning: when ``stride < kernel`` windows overlap, and a pixel collects a share from
-every window that contains it. Adaptive average pooling picks its windows from the output size instead, and is two
-small matrix products.
+``stride``. For each of the ``kH * kW`` kernel offsets ``(a, b)``, the input pixels that offset visits form a strided
+slice of the padded input, one pixel per output position (``_taps``). Both forwards are running reductions over
+those ``kH * kW`` views (a max, a sum), and both backwards run the other way, adding each offset's share of ``dy``
+into the same slice of a zero array. Adding, not assigning: when ``stride < kernel`` windows overlap, and a pixel
+collects a share from every window that contains it. All the work is elementwise on output-sized arrays, a few
+passes per kernel offset, with no copy of the windows. Adaptive average pooling picks its windows from the output
+size instead, and is two small matrix products.
 
 Layouts are torch's: input ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from scratch._checks import check_float, check_grad, check_ndim, fmt_shape, ntuple
 
@@ -74,17 +74,6 @@ def check_pool2d_args(layer: str, x, kernel_size, stride, padding, dilation, cei
     return kernel, stride, padding, dilation, out
 
 
-def _windows(xp, kernel, stride, dilation, out):
-    """A read-only view ``(N, C, Ho, Wo, kH, kW)`` of every window, no copy::
-
-        windows[n, c, i, j, a, b] = xp[n, c, i sH + a dH, j sW + b dW]
-    """
-    (kH, kW), (sH, sW), (dH, dW), (Ho, Wo) = kernel, stride, dilation, out
-    span = (dH * (kH - 1) + 1, dW * (kW - 1) + 1)
-    every = sliding_window_view(xp, span, axis=(-2, -1))  # a window at every position, every tap
-    return every[:, :, :sH * (Ho - 1) + 1:sH, :sW * (Wo - 1) + 1:sW, ::dH, ::dW]
-
-
 def _offset_slices(a: int, b: int, stride, dilation, out):
     """The rows and columns of the padded input that kernel offset ``(a, b)`` reads, one per output position."""
     (sH, sW), (dH, dW), (Ho, Wo) = stride, dilation, out
@@ -93,13 +82,27 @@ def _offset_slices(a: int, b: int, stride, dilation, out):
     return rows, cols
 
 
+def _taps(xp, kernel, stride, dilation, out):
+    """Every kernel offset's strided view of the padded input: ``[(a, b, view)]`` in row-major order, no copy.
+
+    ``view[n, c, i, j] = xp[n, c, i sH + a dH, j sW + b dW]``: tap ``(a, b)`` of every window at once, one element per
+    output position. A pooling forward is a running reduction over these ``kH * kW`` views, and its backward adds
+    into the same views of a zero array, so both stay elementwise work on output-sized arrays.
+    """
+    kH, kW = kernel
+    return [(a, b, xp[(slice(None), slice(None)) + _offset_slices(a, b, stride, dilation, out)])
+            for a in range(kH) for b in range(kW)]
+
+
 def _pad(x4, padding, kernel, stride, dilation, out, value):
     """``x4`` padded by ``padding`` on every side with ``value``, plus the rows and columns a ceil_mode window
-    hangs over the bottom or right edge."""
+    hangs over the bottom or right edge; ``x4`` itself when there is nothing to pad."""
     N, C, H, W = x4.shape
     (pH, pW), (kH, kW), (sH, sW), (dH, dW), (Ho, Wo) = padding, kernel, stride, dilation, out
     over_h = max(0, sH * (Ho - 1) + dH * (kH - 1) + 1 - (H + 2 * pH))
     over_w = max(0, sW * (Wo - 1) + dW * (kW - 1) + 1 - (W + 2 * pW))
+    if pH == pW == over_h == over_w == 0:
+        return x4  # only read through views: no copy needed
     return np.pad(x4, ((0, 0), (0, 0), (pH, pH + over_h), (pW, pW + over_w)), constant_values=value)
 
 
@@ -162,19 +165,29 @@ def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, c
     rows = np.arange(Ho)[:, None] * sH - pH + np.arange(kH) * dH  # (Ho, kH)
     cols = np.arange(Wo)[:, None] * sW - pW + np.arange(kW) * dW  # (Wo, kW)
     row_real, col_real = (rows >= 0) & (rows < H), (cols >= 0) & (cols < W)
-    real = (row_real[:, None, :, None] & col_real[None, :, None, :]).reshape(Ho, Wo, K)  # tap is inside x
-    flat_pos = (rows[:, None, :, None] * W + cols[None, :, None, :]).reshape(Ho, Wo, K)  # tap's h * W + w
 
     xp = _pad(x4, padding, kernel, stride, dilation, out, -np.inf)
-    windows = _windows(xp, kernel, stride, dilation, out).reshape(N, C, Ho, Wo, K)  # a copy, taps row-major
-    # First real tap equal to the max: the element torch's strictly-greater scan keeps. "real" matters only for an
-    # all -inf window, where the -inf padding would otherwise tie with (and, if earlier, beat) a real -inf.
-    y4 = windows.max(axis=-1)  # (N, C, Ho, Wo); NaN if the window holds one
-    is_max = (windows == y4[..., None]) & real
-    arg = is_max.argmax(axis=-1)  # (N, C, Ho, Wo), offset a * kW + b of the chosen tap
-    if np.isnan(y4).any():  # torch takes every NaN it meets, so the last one wins
-        is_nan = np.isnan(windows)
-        arg = np.where(np.isnan(y4), K - 1 - is_nan[..., ::-1].argmax(axis=-1), arg)
+    taps = _taps(xp, kernel, stride, dilation, out)  # K views (N, C, Ho, Wo), row-major: tap k = a kW + b
+    y4 = taps[0][2].copy()
+    for _, _, tap in taps[1:]:
+        np.maximum(y4, tap, out=y4)  # (N, C, Ho, Wo); NaN if the window holds one (maximum propagates it)
+
+    # Which tap each window's max came from: torch reads a window in row-major order and keeps an element only if
+    # it is strictly larger than the best so far, so it picks the FIRST tap equal to the max. Going through the
+    # taps backwards and overwriting wherever a tap equals the max leaves exactly that one. A tap in the -inf
+    # padding is masked out: in a window of -inf it would tie with a real -inf, and torch never reads padding.
+    # "arg = k where hit" is written as arithmetic, arg -= hit * (arg - k): a masked copy (np.copyto(..., where=)
+    # or np.where) measured 3 to 8 times slower on these arrays.
+    arg = np.full(y4.shape, K, dtype=np.int8 if K < 128 else np.int32)  # (N, C, Ho, Wo), tap a * kW + b picked
+    for a, b, tap in reversed(taps):
+        hit = tap == y4
+        inside = row_real[:, a, None] & col_real[None, :, b]  # (Ho, Wo): the tap reads x, not padding
+        if not inside.all():
+            hit &= inside
+        arg -= hit * (arg - (a * kW + b))
+    if np.isnan(y4).any():  # torch takes every NaN it meets (NaN is never "smaller"), so the last NaN wins
+        for a, b, tap in taps:
+            arg -= np.isnan(tap) * (arg - (a * kW + b))
     y = y4 if x.ndim == 4 else y4[0]
 
     def backward(dy):
@@ -182,20 +195,24 @@ def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, c
             dy = dy[0]  # the pair (dy, dindices) mirroring the output: indices are integers, without a gradient
         dy = check_grad("max_pool2d", dy, y)
         dy4 = dy.reshape(N, C, Ho, Wo)
+        # dy times a 0/1 mask is exact for finite dy; an inf or NaN times 0 would be NaN, so select instead there
+        # (the masked select is the slower pass, kept for the case that needs it)
+        finite = np.isfinite(dy4).all()
         dxp = np.zeros(xp.shape, dtype=x.dtype)
-        for a in range(kH):
-            for b in range(kW):
-                routed = np.where(arg == a * kW + b, dy4, 0)  # dy of the windows whose max sits at tap (a, b)
-                rows_ab, cols_ab = _offset_slices(a, b, stride, dilation, out)
-                dxp[:, :, rows_ab, cols_ab] += routed
+        for a, b, routed in _taps(dxp, kernel, stride, dilation, out):
+            # the windows whose max sits at tap (a, b) add their dy to that pixel; the others add 0
+            picked = arg == a * kW + b
+            routed += dy4 * picked if finite else np.where(picked, dy4, 0)
         dx = dxp[:, :, pH:pH + H, pW:pW + W]
         return (dx if x.ndim == 4 else dx[0],)
 
     if not return_indices:
         return y, backward
-    indices4 = np.take_along_axis(np.broadcast_to(flat_pos, windows.shape), arg[..., None], axis=-1)[..., 0]
-    indices = indices4.astype(np.int64) if x.ndim == 4 else indices4[0].astype(np.int64)
-    return (y, indices), backward
+    # the pick's position h * W + w in the input plane, from its tap (a, b) = divmod(arg, kW)
+    picked_row = rows[np.arange(Ho)[:, None], arg // kW]  # (N, C, Ho, Wo)
+    picked_col = cols[np.arange(Wo), arg % kW]
+    indices4 = (picked_row * W + picked_col).astype(np.int64)
+    return (y, indices4 if x.ndim == 4 else indices4[0]), backward
 
 
 def check_divisor_override(layer: str, divisor_override) -> None:
@@ -269,18 +286,19 @@ def avg_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, ceil_mode: bo
         divisor = np.outer(div_h, div_w).astype(x.dtype)  # (Ho, Wo)
 
     xp = _pad(x4, padding, kernel, stride, dilation, out, 0.0)
-    sums = _windows(xp, kernel, stride, dilation, out).sum(axis=(-2, -1))  # (N, C, Ho, Wo)
-    y4 = sums / divisor
+    taps = _taps(xp, kernel, stride, dilation, out)
+    y4 = taps[0][2].copy()
+    for _, _, tap in taps[1:]:
+        y4 += tap  # (N, C, Ho, Wo): the window sums
+    y4 /= divisor
     y = y4 if x.ndim == 4 else y4[0]
 
     def backward(dy):
         dy = check_grad("avg_pool2d", dy, y)
         share = dy.reshape(N, C, Ho, Wo) / divisor  # what each element of window (i, j) receives
         dxp = np.zeros(xp.shape, dtype=x.dtype)
-        for a in range(kH):
-            for b in range(kW):
-                rows_ab, cols_ab = _offset_slices(a, b, stride, dilation, out)
-                dxp[:, :, rows_ab, cols_ab] += share
+        for _, _, shared in _taps(dxp, kernel, stride, dilation, out):
+            shared += share
         dx = dxp[:, :, pH:pH + H, pW:pW + W]
         return (dx if x.ndim == 4 else dx[0],)
 
