@@ -24,7 +24,7 @@ import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (assert_close, check_function, check_gradcheck, check_module,
                                   check_state_dict_layout, torch_dtype)
-from parity_tests.strategies import GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, fill, float_arrays, seeds
+from parity_tests.strategies import GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, float_arrays, seeds
 from scratch.functional import recurrent
 from scratch.functional.recurrent import param_names
 from scratch.gradcheck import _flatten, random_like_output
