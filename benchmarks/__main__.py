@@ -21,16 +21,16 @@ import time
 OUT_DEFAULT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 LAYER_FAMILIES = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm",
                   "activations", "cross_entropy"]
-MODULE_FAMILIES = ["lstm", "attention", "gcn"]  # each from its own module: benchmarks/recurrent, attention, graph
-FAMILIES = LAYER_FAMILIES + MODULE_FAMILIES + ["lenet5"]
+MODULE_FAMILIES = ["lstm", "attention", "gcn", "lenet5"]  # from benchmarks/recurrent, attention, graph, training
+FAMILIES = LAYER_FAMILIES + MODULE_FAMILIES + ["gpu_throughput"]
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Targets (numpy / torch, one run, float32, CPU, same threads): conv2d <= 1.0x and >= 60% of the\n"
-               "matmul peak; max_pool2d, batch_norm, lstm, gcn <= 1.5x; attention <= 1.2x; LeNet-5 epoch <= 1.5x\n"
-               "(not yet available). See benchmarks/README.md.")
+               "matmul peak; max_pool2d, batch_norm, lstm, gcn <= 1.5x; attention <= 1.2x; LeNet-5 epoch <= 1.5x.\n"
+               "gpu_throughput runs only where torch sees CUDA. See benchmarks/README.md.")
     parser.add_argument("--quick", action="store_true",
                         help="small shapes, fewer repeats, short curves: a smoke run (about a minute with the "
                              "curves, seconds with --no-scaling), not a measurement")
@@ -204,6 +204,10 @@ def family_cases(family: str, quick: bool):
         from benchmarks import layers
 
         return layers.FAMILIES[family](quick)
+    if family == "lenet5":
+        from benchmarks import training
+
+        return training.cases(quick)
     return {"lstm": lstm_cases, "attention": attention_cases, "gcn": gcn_cases}[family](quick)
 
 
@@ -240,15 +244,10 @@ def curves(quick: bool):
 def unavailable(only) -> list[dict]:
     import torch
 
-    items = []
-    if "lenet5" in only:
-        items.append({"name": "LeNet-5 epoch (target <= 1.5x)",
-                      "reason": "not yet available: there is no LeNet-5 model or training loop in scratch/ or "
-                                "torch_impl/ yet; no number is reported until there is"})
-    items.append({"name": "GPU throughput",
-                  "reason": "not yet available: no trainer exists yet to measure it with"
-                            + ("" if torch.cuda.is_available() else ", and this torch build sees no CUDA device")})
-    return items
+    if "gpu_throughput" in only and not torch.cuda.is_available():
+        return [{"name": "GPU throughput", "reason": "this torch build sees no CUDA device (torch.cuda.is_available() "
+                 "is False); on a machine with one, the same command measures it"}]
+    return []
 
 
 def time_case(case, quick: bool, threads: int, peak: float) -> dict:
@@ -375,7 +374,7 @@ def run(args, threads: int) -> int:
                "curves": list(kept_curves)}
     report.save(results, args.out, stem)
 
-    families = [f for f in FAMILIES if f in args.only and f != "lenet5"]
+    families = [f for f in FAMILIES if f in args.only and f != "gpu_throughput"]
     failed = False
     for family in families:
         try:
@@ -411,6 +410,13 @@ def run(args, threads: int) -> int:
     if not args.no_scaling:
         failed |= run_curves(args, results, stem, {c["name"]: c for c in kept_curves})
 
+    if "gpu_throughput" in args.only and torch.cuda.is_available():
+        from benchmarks import training
+
+        results["throughput"] = training.throughput_rows("cuda", args.quick, log=lambda line: print(line, flush=True))
+        failed |= any(r.get("error") for r in results["throughput"] if not r["compile"])  # compile may lack Triton
+        report.save(results, args.out, stem)
+
     if not any(r.get("numba_s") for r in results["rows"]):
         results["unavailable"].append({"name": "numba variants", "reason": "none among the families run (STYLE.md: "
                                        "only where a benchmark shows NumPy cannot reach its target)"})
@@ -423,6 +429,10 @@ def run(args, threads: int) -> int:
     print(report.text_table(results["rows"]))
     for item in results["unavailable"]:
         print(f"{item['name']}: {item['reason']}")
+    if results.get("throughput"):
+        from benchmarks import training
+
+        print("\n".join(training.throughput_line(r) for r in results["throughput"]))
     for c in results["curves"]:
         print(curve_line(c))
     print(f"load average at end {meta['load_end'][0]:.2f}; written {os.path.join(args.out, stem)}.json and .md")

@@ -38,6 +38,8 @@ class Case:
     target: float | None = None  # the issue's bound on time(numpy) / time(torch)
     peak_target: float | None = None  # the issue's lower bound on numpy's fraction of the matmul peak
     note: str = ""
+    repeat: int | None = None  # timing repeats per round, for a case much slower than a layer (an epoch)
+    rounds: int | None = None  # rounds of the sides taking turns, likewise
 
 
 def numpy_step(fn, args, dy, **kwargs):
@@ -236,9 +238,11 @@ def time_sides(case: Case, quick: bool, rounds: int | None = None) -> dict:
     and timing one side after the other would hand the whole drift to one of them.
     """
     kw = {"repeat": 3, "min_seconds": 0.05} if quick else {"repeat": 7, "min_seconds": 0.3}
+    if case.repeat is not None:
+        kw = {"repeat": case.repeat, "min_seconds": 0.0, "warmup": 0}  # warmed up already
     sides = {"numpy": case.numpy_fn, "numba": case.numba_fn, "torch": case.torch_fn}
     best = {}
-    for _ in range(rounds or (1 if quick else 3)):
+    for _ in range(rounds or case.rounds or (1 if quick else 3)):
         for side, fn in sides.items():
             if fn is not None:
                 t = harness.measure(fn, **kw)

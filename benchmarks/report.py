@@ -117,8 +117,16 @@ def markdown(results: dict) -> str:
         out += [f"- {r['layer']} {r['shape']}: {r['numba_first_call_s']:.2f} s" for r in compile_rows]
     else:
         out.append("No row has a numba variant.")
-    out += ["", "## Not yet available", ""]
+    out += ["", "## Not measured in this run", ""]
     out += [f"- **{u['name']}**: {u['reason']}" for u in results.get("unavailable", [])] or ["(nothing)"]
+    if results.get("throughput"):
+        out += ["", "## GPU training throughput (PyTorch trainer, samples per second)", "",
+                "| model | data | device | precision | torch.compile | batch | samples/s | warm-up s |", "|" + "---|" * 8]
+        for r in results["throughput"]:
+            speed = f"ERROR {r['error']}" if r.get("error") else f"{r['samples_per_s']:,.0f}"
+            warm = "" if r.get("error") else f"{r['warmup_s']:.1f}"
+            out.append(f"| {r['model']} | {r['data']} | {r.get('gpu') or r['device']} | {r['amp']} | "
+                       f"{'yes' if r['compile'] else 'no'} | {r.get('batch_size', '')} | {speed} | {warm} |")
     out += ["", "## Scaling curves", ""]
     curves = results.get("curves", [])
     if curves:

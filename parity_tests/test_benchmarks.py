@@ -70,7 +70,7 @@ def test_quick_run_writes_valid_json(quick_run):
     assert [c["name"] for c in results["curves"]] == ["conv2d_batch"]  # --only conv2d brings its curve
     assert {f["side"] for f in results["curves"][0]["fits"]} == {"numpy", "torch"}
     assert "png" not in results["curves"][0]  # --no-plots
-    assert not any("LeNet-5" in u["name"] for u in results["unavailable"])  # lenet5 was not selected
+    assert not any("GPU" in u["name"] for u in results["unavailable"])  # gpu_throughput was not selected
     for row in results["rows"]:
         assert row["layer"] in proc.stdout  # a progress line per case and the table
 
@@ -108,12 +108,29 @@ def test_resume_keeps_measured_rows(quick_run):
     assert after["rows"] == before["rows"] and after["curves"] == before["curves"]
 
 
-def test_lenet5_is_reported_unavailable_not_measured(tmp_path):
-    proc = run_benchmarks("--quick", "--only", "lenet5", "--out", str(tmp_path))
+def test_lenet5_epoch_is_measured_on_both_sides(tmp_path):
+    proc = run_benchmarks("--quick", "--only", "lenet5,gpu_throughput", "--threads", "1", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads((tmp_path / "results_quick.json").read_text())
-    assert results["rows"] == []
-    assert any("LeNet-5" in u["name"] and "not yet available" in u["reason"] for u in results["unavailable"])
+    [row] = results["rows"]
+    assert row["layer"] == "lenet5_epoch" and "error" not in row, row
+    assert row["agree"] is True  # one epoch from the same weights: the same mean training loss on both sides
+    assert row["numpy_s"] > 0 and row["torch_s"] > 0
+    import torch
+
+    if not torch.cuda.is_available():  # said, not silently skipped
+        assert any(u["name"] == "GPU throughput" and "no CUDA device" in u["reason"] for u in results["unavailable"])
+
+
+@pytest.mark.parametrize("amp", [None, "bf16"])
+def test_throughput_measures_the_torch_trainer(amp):
+    # The GPU throughput code path, run on the CPU with a few small steps: samples/s is positive and finite.
+    from benchmarks import training
+
+    row = training.throughput("lenet5", "mnist_sample", "cpu", amp=amp, batch_size=16, steps=2, warmup=1)
+    assert row["samples_per_s"] > 0 and math.isfinite(row["samples_per_s"])
+    assert row["amp"] == (amp or "float32") and row["compile"] is False and row["steps"] == 2
+    assert "lenet5" in training.throughput_line(row)
 
 
 def test_fit_reads_the_growth_off_a_log_log_slope():
