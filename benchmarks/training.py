@@ -26,30 +26,35 @@ import numpy as np
 from benchmarks.layers import Case
 
 
+def _prepare(argv: list[str]):
+    """``(args, spec, ds)`` as ``python -m torch_impl.train ARGV`` resolves its options, model and data."""
+    from torch_impl import tasks
+    from torch_impl.train import _cast, build_parser, resolve
+
+    args = resolve(build_parser().parse_args(argv + ["--no-progress"]))
+    spec = tasks.model_spec(args.model)
+    ds = tasks.load_dataset(args.data, seed=args.seed, normalize=spec.kind == "classify")
+    return args, spec, _cast(ds, np.dtype(args.dtype))
+
+
 def lenet5_epoch_case(quick: bool) -> Case:
     torch = harness.set_torch_threads()
-    from torch_impl import tasks
-    from torch_impl.train import _cast, build_parser, build_side, resolve, train_batches
+    from torch_impl.train import build_side, train_batches
 
-    args = resolve(build_parser().parse_args(["--model", "lenet5", "--data", "mnist_sample", "--no-progress"]))
-    spec = tasks.model_spec(args.model)
-    ds = _cast(tasks.load_dataset(args.data, seed=args.seed, normalize=True), np.dtype(args.dtype))
+    args, spec, ds = _prepare(["--model", "lenet5", "--data", "mnist_sample"])
     if quick:  # a few batches: checks the wiring, measures nothing
         ds.train = tuple(a[:8 * args.batch_size] for a in ds.train)
     batches = train_batches(ds, spec.kind, args.batch_size, args.seed, epoch=0)
     trainers = {side: build_side(side, spec, ds, args)[0] for side in ("numpy", "torch")}
 
     def epoch(side):
-        trainer = trainers[side]
-
-        def run():
-            return np.array([np.mean([trainer.step(batch) for batch in batches])])
-        return run
+        """One epoch of ``side``'s trainer; returns its mean training loss, as an array (the runner compares)."""
+        return np.array([np.mean([trainers[side].step(batch) for batch in batches])])
 
     n = len(ds.train[0])
     return Case("lenet5", "lenet5_epoch",
                 f"MNIST sample, {n} train images, batch {args.batch_size}, {args.optimizer} lr {args.lr}",
-                epoch("numpy"), lambda: torch.from_numpy(epoch("torch")()), target=1.5, repeat=3, rounds=1,
+                lambda: epoch("numpy"), lambda: torch.from_numpy(epoch("torch")), target=1.5, repeat=3, rounds=1,
                 note=f"{len(batches)} steps an epoch, forward + loss + backward + optimizer step; "
                      f"torch_impl.train's trainers")
 
@@ -72,14 +77,11 @@ def throughput(model: str, data: str, device: str, amp: str | None = None, compi
     synchronised before the clock reads.
     """
     torch = harness.set_torch_threads()
-    from torch_impl import tasks
-    from torch_impl.train import _cast, build_parser, build_side, resolve, train_batches
+    from torch_impl.train import build_side, train_batches
 
-    argv = ["--model", model, "--data", data, "--device", device, "--side", "torch", "--batch-size",
-            str(batch_size), "--no-progress"] + (["--amp", amp] if amp else []) + (["--compile"] if compile else [])
-    args = resolve(build_parser().parse_args(argv))
-    spec = tasks.model_spec(model)
-    ds = _cast(tasks.load_dataset(data, seed=args.seed, normalize=spec.kind == "classify"), np.dtype(args.dtype))
+    args, spec, ds = _prepare(["--model", model, "--data", data, "--device", device, "--side", "torch",
+                               "--batch-size", str(batch_size)]
+                              + (["--amp", amp] if amp else []) + (["--compile"] if compile else []))
     batches = train_batches(ds, spec.kind, batch_size, args.seed, epoch=0)
     batches = [b for b in batches if len(b[0]) == batch_size] or batches  # full batches only: one shape to compile
     trainer = build_side("torch", spec, ds, args)[0]

@@ -17,6 +17,7 @@ import torch_impl.nn as tnn
 from parity_tests.harness import (check_function, check_gradcheck, check_module, check_state_dict_layout,
                                   torch_dtype)
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, distinct, float_arrays, seeds
+from parity_tests.tolerances import parity
 
 DTYPES = [np.float64, np.float32]
 
@@ -154,6 +155,22 @@ def test_batch_norm_running_stats_by_hand():
     np.testing.assert_allclose(y, (x - mean) / np.sqrt(var), rtol=1e-14)
     np.testing.assert_allclose(rm, 0.75 * np.array([0.5, -1.0]) + 0.25 * mean, rtol=1e-14)
     np.testing.assert_allclose(rv, 0.75 * np.array([2.0, 3.0]) + 0.25 * x.var(0, ddof=1), rtol=1e-14)
+
+
+def test_batch_norm_of_more_dims_than_einsum_names():
+    # The one-pass sums go through einsum, which names at most 52 dims; a deeper input takes numpy's own sums and
+    # gives what the same values as (N, C, L) give.
+    rng = np.random.default_rng(0)
+    x, dy = rng.standard_normal((3, 2, 2)), rng.standard_normal((3, 2, 2))
+    w, b = rng.standard_normal(2), rng.standard_normal(2)
+    deep = (3, 2) + (1,) * 50 + (2,)  # 53 dims
+    y, backward = F.batch_norm(x, None, None, w, b, True)
+    y_deep, backward_deep = F.batch_norm(x.reshape(deep), None, None, w, b, True)
+    tol = parity(np.float64)
+    np.testing.assert_allclose(y_deep.reshape(x.shape), y, rtol=tol.rtol, atol=tol.atol)
+    for g_deep, g in zip(backward_deep(dy.reshape(deep)), backward(dy), strict=True):
+        if g is not None:
+            np.testing.assert_allclose(g_deep.reshape(g.shape), g, rtol=tol.rtol, atol=tol.atol)
 
 
 # layer_norm and group_norm -----------------------------------------------------------------------------------------

@@ -16,12 +16,7 @@ import scratch.functional as F
 import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import (
-    check_function,
-    check_gradcheck,
-    check_module,
-    check_state_dict_layout,
-)
+from parity_tests.harness import check_function, check_gradcheck, check_module, check_state_dict_layout
 from parity_tests.strategies import KINDS, distinct, fill, float_arrays, seeds, sides
 from parity_tests.tolerances import parity
 

@@ -11,16 +11,16 @@ MUTANTS = [
     Mutant(
         name="norm-backward-no-mean-term",
         file=_NORM,
-        old="        dx -= sum_dy / n\n",
+        old="    dx -= sum_g / n  # the path through the mean\n",
         new="\n",
         tests=(_TESTS, "-k", "batch_norm_matches_torch or batch_norm_gradcheck"),
-        why="forgetting that the mean depends on every input drops the -sum(dy) path from the batch-norm backward",
+        why="forgetting that the mean depends on every input drops the -sum(dxhat) path from the batch-norm backward",
     ),
     Mutant(
         name="norm-standardize-no-variance-term",
         file=_NORM,
-        old="        dx = xhat * (sum_dxhat_xhat / n)\n",
-        new="        dx = xhat * 0\n",
+        old="    dx = xhat * (sum_g_xhat / n)\n",
+        new="    dx = xhat * 0\n",
         tests=(_TESTS, "-k", "layer_norm_matches_torch or group_norm_matches_torch"),
         why="forgetting that the variance depends on every input drops the -xhat sum(dxhat xhat) path from the "
             "layer-norm and group-norm backward",
