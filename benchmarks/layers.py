@@ -90,9 +90,29 @@ def linear_cases(quick: bool) -> list[Case]:
                  flops=3 * 2 * M * I * O)]
 
 
+def _conv_path(use_winograd: bool, step):
+    """``step`` with conv2d's Winograd switch (``scratch.functional.conv.USE_WINOGRAD``) set for its duration."""
+    from scratch.functional import conv
+
+    def run():
+        saved, conv.USE_WINOGRAD = conv.USE_WINOGRAD, use_winograd
+        try:
+            return step()
+        finally:
+            conv.USE_WINOGRAD = saved
+    return run
+
+
 def conv2d_case(N: int, C_in: int = 16, C_out: int = 32, H: int = 32, k: int = 3, padding: int = 1,
                 target: float | None = None) -> Case:
-    """Conv2d with bias, stride 1; the issue's target shape is N=64, 16 -> 32 channels, 32x32, 3x3, padding 1."""
+    """Conv2d with bias, stride 1; the issue's target shape is N=64, 16 -> 32 channels, 32x32, 3x3, padding 1.
+
+    The numpy side is im2col (pure NumPy and BLAS); the numba side is conv2d's default for 3x3 kernels where numba
+    is installed, Winograd's F(4x4, 3x3) with numba tile transforms and the same BLAS. GFLOP/s count the direct
+    convolution's multiply-adds for both, so Winograd's figure is an effective rate: it does 4x fewer.
+    """
+    from scratch.functional import conv
+
     torch = harness.set_torch_threads()
     rng = np.random.default_rng(0)
     x = _normal(rng, N, C_in, H, H)
@@ -103,10 +123,17 @@ def conv2d_case(N: int, C_in: int = 16, C_out: int = 32, H: int = 32, k: int = 3
     args_t = [_leaf(torch, a) for a in (x, w, b)]
     # forward, dx and dweight are each one product of the same size: 2 N C_out H_out W_out C_in k k flops
     flops = 3 * 2 * N * C_out * H_out * H_out * C_in * k * k
+    step = numpy_step(F.conv2d, (x, w, b), dy, padding=padding)
+    winograd = conv.USE_WINOGRAD and k == 3
     return Case("conv2d", "conv2d", f"x {_fmt(x.shape)}, weight {_fmt(w.shape)}, bias, padding {padding}",
-                numpy_step(F.conv2d, (x, w, b), dy, padding=padding),
+                _conv_path(False, step),
                 torch_step(torch.nn.functional.conv2d, args_t, torch.from_numpy(dy), padding=padding),
-                flops=flops, target=target, peak_target=0.6 if target is not None else None)
+                numba_fn=_conv_path(True, step) if winograd else None,
+                flops=flops, target=target, peak_target=0.6 if target is not None else None,
+                note="numpy: im2col; numba: Winograd F(4x4, 3x3) with numba tile transforms (conv2d's default for "
+                     "3x3 stride-1 kernels), whose GFLOP/s and % of peak are effective rates: the direct "
+                     "convolution's flop count over the time, though Winograd does 4x fewer multiplications"
+                if winograd else "")
 
 
 def conv2d_cases(quick: bool) -> list[Case]:

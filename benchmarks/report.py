@@ -19,6 +19,7 @@ COLUMNS = [  # (heading, row -> text)
     ("target", lambda r: _num(r.get("target"), "<= {:.1f}x")),
     ("numpy GFLOP/s", lambda r: _num(r.get("numpy_gflops"), "{:.1f}")),
     ("numpy % peak", lambda r: _num(r.get("numpy_peak_fraction"), "{:.0%}")),
+    ("numba % peak", lambda r: _num(r.get("numba_peak_fraction"), "{:.0%}")),
     ("torch % peak", lambda r: _num(r.get("torch_peak_fraction"), "{:.0%}")),
     ("status", lambda r: r["status"]),
 ]
@@ -111,6 +112,9 @@ def markdown(results: dict) -> str:
     out += ["", "| " + " | ".join(h for h, _ in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in results["rows"]:
         out.append("| " + " | ".join(get(r).replace("|", "/") for _, get in COLUMNS) + " |")
+    noted = [r for r in results["rows"] if r.get("note")]
+    if noted:
+        out += ["", "## Notes", ""] + [f"- {r['layer']}: {r['note']}" for r in noted]
     compile_rows = [r for r in results["rows"] if r.get("numba_first_call_s") is not None]
     out += ["", "## numba first call (compiles, or loads numba's on-disk cache), apart from the timings", ""]
     if compile_rows:

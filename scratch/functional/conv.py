@@ -12,6 +12,11 @@ column entry back into the pixel it was read from:
     dweight = dy2 @ cols^T        dy2 = dy with channels first, (C_out/G, N * prod(out)) per group
     dx      = col2im(W2^T @ dy2)
 
+3x3 kernels with stride 1, no dilation and one group (most of a CNN's convolutions) take a faster road where numba
+is installed: Winograd's F(4x4, 3x3), in ``_winograd.py``, which does 4x fewer multiplications than the product
+above and computes the same values (its docstring derives its backward). ``USE_WINOGRAD = False``, or
+``SCRATCH_NO_NUMBA=1`` in the environment, sends every convolution through im2col.
+
 A transposed convolution is exactly this backward pass used as a forward pass (its forward is conv's ``dx``), so
 its own backward is conv's forward (for its ``dx``) and conv's weight gradient (for its ``dweight``). The three core
 pieces below, ``_conv_apply``, ``_conv_input_grad`` and ``_conv_weight_grad``, are shared by all three functions.
@@ -23,12 +28,23 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from scratch._checks import check_float, check_grad, check_ndim, check_optional_float, fmt_shape, ntuple
+from scratch.functional import _winograd
+
+try:
+    from scratch.functional import _winograd_kernels
+except ImportError:  # numba is optional: without it every convolution runs im2col
+    _winograd_kernels = None
+
+# Where numba is installed, stride-1 3x3 convolutions run Winograd's algorithm with numba tile transforms; with the
+# NumPy transforms (``_winograd``'s own) it would be slower than im2col, so without numba they run im2col.
+USE_WINOGRAD = _winograd_kernels is not None and os.environ.get("SCRATCH_NO_NUMBA", "") in ("", "0")
 
 _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 _KERNEL = {1: "k", 2: "kH, kW", 3: "kD, kH, kW"}
@@ -131,6 +147,26 @@ def _conv_weight_grad(cols: np.ndarray, dy2: np.ndarray, weight_shape: tuple) ->
     return (dy2 @ cols.transpose(0, 2, 1)).reshape(weight_shape)
 
 
+def _conv_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: _Geometry):
+    """The convolution through im2col: ``(y, backward)``, ``backward(dy)`` giving ``(dx, dweight)``."""
+    N, C_in = x.shape[:2]
+    y, cols = _conv_apply(x, weight, g)  # (N, C_out, *out)
+    if bias is not None:
+        y += bias.reshape((-1,) + (1,) * len(g.out))  # y is a fresh array
+
+    def backward(dy):
+        dy2 = _channels_first(dy, g.groups)  # (G, C_out/G, N * L)
+        return _conv_input_grad(dy2, weight, N, C_in, g), _conv_weight_grad(cols, dy2, weight.shape)
+
+    return y, backward
+
+
+def _winograd_applies(g: _Geometry) -> bool:
+    """A 2-d 3x3 convolution with stride 1, no dilation and one group, where the Winograd path is enabled."""
+    return (USE_WINOGRAD and g.kernel == (3, 3) and g.stride == (1, 1) and g.dilation == (1, 1)
+            and g.groups == 1)
+
+
 # Validation -----------------------------------------------------------------------------------------------------
 
 
@@ -200,18 +236,17 @@ def _convnd(layer: str, d: int, x, weight, bias, stride, padding, dilation, grou
     out = tuple((p - r) // t + 1 for p, r, t in zip(padded, reach, stride))
     g = _Geometry(kernel, stride, dilation, pad_lo, pad_hi, tuple(size), out, groups)
 
-    yb, cols = _conv_apply(xb, weight, g)  # (N, C_out, *out)
-    if bias is not None:
-        yb += bias.reshape((C_out,) + (1,) * d)  # yb is a fresh array
+    if _winograd_applies(g):
+        yb, core_backward = _winograd.conv2d_3x3(xb, weight, bias, *pad_lo, out, _winograd_kernels)
+    else:
+        yb, core_backward = _conv_im2col(xb, weight, bias, g)  # (N, C_out, *out)
     y = yb[0] if unbatched else yb
 
     def backward(dy):
         dy = check_grad(layer, dy, y)
         dyb = dy[None] if unbatched else dy
-        dy2 = _channels_first(dyb, groups)  # (G, C_out/G, N * L)
-        dx = _conv_input_grad(dy2, weight, N, C_in, g)
-        dweight = _conv_weight_grad(cols, dy2, weight.shape)
-        dbias = dy2.sum(axis=-1).reshape(C_out) if bias is not None else None
+        dx, dweight = core_backward(dyb)
+        dbias = dyb.sum(axis=(0,) + tuple(range(2, d + 2))) if bias is not None else None
         return (dx[0] if unbatched else dx), dweight, dbias
 
     return y, backward
@@ -249,6 +284,8 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, st
 
     Computed by im2col: every window becomes one column, ``cols`` ``(C_in/G * kH * kW, N * H_out * W_out)`` per
     group, and ``y = W2 @ cols + b`` with ``W2 = weight.reshape(C_out/G, -1)``: one matrix product per group.
+    3x3 kernels with stride 1, dilation 1 and one group take Winograd's F(4x4, 3x3) instead where numba is
+    installed (``_winograd.py``): the same values in a quarter of the multiplications.
 
     Args:
         x: input, float32 or float64, ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.

@@ -1,0 +1,197 @@
+"""Winograd's minimal filtering F(4x4, 3x3): the fast path of ``conv2d`` for 3x3 kernels, stride 1, no dilation, one
+group (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2015).
+
+The idea. Cut the output into 4x4 tiles. Each tile depends on a 6x6 window ``d`` of the padded input and on the 3x3
+kernel ``g`` alone, and Winograd's algorithm computes it with 36 multiplications instead of 144::
+
+    Y = A^T [ (G g G^T) * (B^T d B) ] A        * elementwise; B^T (6x6), G (6x3), A^T (4x6) fixed matrices
+
+Summed over input channels, the elementwise product becomes, for each of the 36 tile positions ``xi``, one matrix
+product over channels, which is where the time goes (and BLAS does it)::
+
+    U[xi] = (G g G^T)[xi]      (C_out, C_in)       the transformed kernel
+    V[xi] = (B^T d B)[xi]      (C_in, tiles)       the transformed input windows
+    M[xi] = U[xi] @ V[xi]      (C_out, tiles)
+    y     = A^T M A            per tile, cropped to the output
+
+Against im2col's product of ``C_out x 9 C_in x pixels``, the 36 products together do ``C_out x C_in x 36/16 pixels``
+multiply-adds: 4x fewer.
+
+Backward. Every step above is linear, so each gradient is the transposed step, in reverse order (reverse-mode
+through matrix products: ``Z = P X Q`` gives ``dX = P^T dZ Q^T``)::
+
+    dM      = A dY A^T                     per tile, dY the 4x4 tile of dy (zeros past its edge)
+    dU[xi]  = dM[xi] @ V[xi]^T             summed over every tile of every image
+    dV[xi]  = U[xi]^T @ dM[xi]
+    dweight = G^T dU G
+    dx      = sum over windows of B dV B^T, added back where each window read x (windows overlap by 2 pixels),
+              then the padding cropped
+
+Precision: the transforms multiply by up to 8 (A) and divide by up to 24 (G), so float32 results carry a few times
+more rounding than im2col's (measured: about 4e-6 of the output's largest value at the benchmark's shape, against
+6e-7 for torch's direct convolution). float64 is exact to its usual 1e-15.
+
+The four tile transforms below are the readable NumPy definitions. ``_winograd_kernels`` has numba versions of the
+same four functions (same arguments, same outputs), which the convolution uses when numba is installed;
+``parity_tests/test_winograd.py`` checks each against the other.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+# The interpolation points are 0, 1, -1, 2, -2 and infinity (Lavin and Gray, section 4.2).
+BT = np.array([[4, 0, -5, 0, 1, 0],
+               [0, -4, -4, 1, 1, 0],
+               [0, 4, -4, -1, 1, 0],
+               [0, -2, -1, 2, 1, 0],
+               [0, 2, -1, -2, 1, 0],
+               [0, 4, 0, -5, 0, 1]], dtype=np.float64)
+G = np.array([[1 / 4, 0, 0],
+              [-1 / 6, -1 / 6, -1 / 6],
+              [-1 / 6, 1 / 6, -1 / 6],
+              [1 / 24, 1 / 12, 1 / 6],
+              [1 / 24, -1 / 12, 1 / 6],
+              [0, 0, 1]], dtype=np.float64)
+AT = np.array([[1, 1, 1, 1, 1, 0],
+               [0, 1, -1, 2, -2, 0],
+               [0, 1, 1, 4, 4, 0],
+               [0, 1, -1, 8, -8, 1]], dtype=np.float64)
+
+# Images per pass: about 256 tiles, so one pass's V and M stay in the L2 cache (measured fastest at the benchmark's
+# shape; whole-batch arrays, 10-40 MB, run the products about 2x slower).
+TILES_PER_PASS = 256
+
+
+def num_threads() -> int:
+    """The NumPy transforms run on the caller's thread (``_winograd_kernels.num_threads`` for the numba ones)."""
+    return 1
+
+
+_pools: dict = {}
+
+
+def _run_passes(fn, passes: list, threads: int) -> list:
+    """``[fn(n0, n1) for (n0, n1) in passes]``, the passes spread over ``threads`` threads; results in pass order.
+
+    Each pass is independent (its own images, its own scratch arrays) and the numba kernels and BLAS release the GIL,
+    so the passes run in parallel. Results come back in pass order, so sums over them do not depend on the threads.
+    """
+    if threads <= 1 or len(passes) <= 1:
+        return [fn(n0, n1) for n0, n1 in passes]
+    key = (os.getpid(), threads)  # a forked child cannot use its parent's threads: it gets its own pool
+    if key not in _pools:
+        _pools[key] = ThreadPoolExecutor(threads, thread_name_prefix="winograd")
+    return list(_pools[key].map(lambda p: fn(*p), passes))
+
+
+def tiles(size: int) -> int:
+    """Number of 4-pixel output tiles along a side of ``size`` output pixels."""
+    return -(-size // 4)
+
+
+def _padded(x: np.ndarray, pad_top: int, pad_left: int, th: int, tw: int) -> np.ndarray:
+    """x zero-padded to ``(N, C, 4 th + 2, 4 tw + 2)``: every window's 6x6 pixels, x at ``(pad_top, pad_left)``."""
+    N, C, H, W = x.shape
+    xp = np.zeros((N, C, 4 * th + 2, 4 * tw + 2), dtype=x.dtype)
+    xp[:, :, pad_top:pad_top + H, pad_left:pad_left + W] = x
+    return xp
+
+
+def _windows(xp: np.ndarray, th: int, tw: int) -> np.ndarray:
+    """Read-only view ``(N, C, th, 6, tw, 6)`` of the overlapping 6x6 windows, 4 pixels apart."""
+    sN, sC, sH, sW = xp.strides
+    return as_strided(xp, (xp.shape[0], xp.shape[1], th, 6, tw, 6), (sN, sC, 4 * sH, sH, 4 * sW, sW), writeable=False)
+
+
+def input_tiles(x, pad_top, pad_left, th, tw, V):
+    """``V = B^T d B`` for every 6x6 window d of the zero-padded x. x: (N, C, H, W); V: (36, C, N th tw)."""
+    N, C = x.shape[:2]
+    d = _windows(_padded(x, pad_top, pad_left, th, tw), th, tw)  # (N, C, th, 6, tw, 6)
+    bt = BT.astype(x.dtype)
+    V[...] = np.einsum("ab,nchbwf,ef->aecnhw", bt, d, bt).reshape(36, C, N * th * tw)
+
+
+def output_tiles(M, th, tw, bias, y):
+    """``y = A^T m A + bias`` for every tile m of M, cropped to y. M: (36, K, N th tw); bias: (K,); y: (N, K, Ho, Wo)."""
+    N, K, Ho, Wo = y.shape
+    at = AT.astype(M.dtype)
+    full = np.einsum("ua,aeknhw,qe->nkhuwq", at, M.reshape(6, 6, K, N, th, tw), at)
+    y[...] = full.reshape(N, K, 4 * th, 4 * tw)[:, :, :Ho, :Wo] + bias.reshape(K, 1, 1)
+
+
+def grad_output_tiles(dy, th, tw, dM):
+    """``dM = A dY A^T`` for every 4x4 tile dY of dy (zeros past its edge). dy: (N, K, Ho, Wo); dM: (36, K, N th tw)."""
+    N, K, Ho, Wo = dy.shape
+    dyp = np.zeros((N, K, 4 * th, 4 * tw), dtype=dy.dtype)
+    dyp[:, :, :Ho, :Wo] = dy
+    at = AT.astype(dy.dtype)
+    dM[...] = np.einsum("ua,nkhuwq,qe->aeknhw", at, dyp.reshape(N, K, th, 4, tw, 4), at).reshape(36, K, -1)
+
+
+def grad_input_tiles(dV, th, tw, pad_top, pad_left, dx):
+    """``dx`` = the sum of ``B dV B^T`` over the windows, each added back where its window read x, padding cropped.
+
+    dV: (36, C, N th tw); dx: (N, C, H, W), overwritten.
+    """
+    N, C, H, W = dx.shape
+    bt = BT.astype(dV.dtype)
+    dd = np.einsum("ab,aecnhw,ef->nchbwf", bt, dV.reshape(6, 6, C, N, th, tw), bt)  # (N, C, th, 6, tw, 6)
+    dxp = np.zeros((N, C, 4 * th + 2, 4 * tw + 2), dtype=dV.dtype)
+    for b in range(6):  # windows overlap: each of the 36 window pixels is one strided add over all windows
+        for f in range(6):
+            dxp[:, :, b:b + 4 * th:4, f:f + 4 * tw:4] += dd[:, :, :, b, :, f]
+    dx[...] = dxp[:, :, pad_top:pad_top + H, pad_left:pad_left + W]
+
+
+def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_top: int, pad_left: int,
+               out: tuple, transforms):
+    """Stride-1 3x3 convolution of x ``(N, C_in, H, W)`` by weight ``(C_out, C_in, 3, 3)``, output ``out = (Ho, Wo)``
+    starting ``pad_top``/``pad_left`` pixels above and left of x. Returns ``(y, backward)``, where ``backward(dy)``
+    gives ``(dx, dweight)``; the caller adds the bias's gradient. ``transforms``: this module or ``_winograd_kernels``.
+    """
+    N, C, H, W = x.shape
+    K = weight.shape[0]
+    Ho, Wo = out
+    th, tw = tiles(Ho), tiles(Wo)
+    per_pass = max(1, TILES_PER_PASS // (th * tw))  # images per pass
+    passes = [(n, min(n + per_pass, N)) for n in range(0, N, per_pass)]
+    dtype = x.dtype
+    g = G.astype(dtype)
+    x = np.ascontiguousarray(x)
+    U = np.ascontiguousarray(np.einsum("ar,kcrs,bs->abkc", g, weight, g).reshape(36, K, C))  # (36, C_out, C_in)
+    b = bias if bias is not None else np.zeros(K, dtype)
+    threads = transforms.num_threads()
+    y = np.empty((N, K, Ho, Wo), dtype)
+
+    def forward_pass(n0, n1):
+        V = np.empty((36, C, (n1 - n0) * th * tw), dtype)
+        transforms.input_tiles(x[n0:n1], pad_top, pad_left, th, tw, V)
+        transforms.output_tiles(np.matmul(U, V), th, tw, b, y[n0:n1])
+        return V  # kept for dweight
+
+    Vs = dict(zip(passes, _run_passes(forward_pass, passes, threads)))  # pass -> its V
+
+    def backward(dy):
+        dy = np.ascontiguousarray(dy)
+        dx = np.empty((N, C, H, W), dtype)
+        Ut = U.transpose(0, 2, 1)  # (36, C_in, C_out)
+
+        def backward_pass(n0, n1):
+            V = Vs[n0, n1]
+            dM = np.empty((36, K, (n1 - n0) * th * tw), dtype)
+            transforms.grad_output_tiles(dy[n0:n1], th, tw, dM)
+            transforms.grad_input_tiles(np.matmul(Ut, dM), th, tw, pad_top, pad_left, dx[n0:n1])
+            return np.matmul(dM, V.transpose(0, 2, 1))  # this pass's share of dU
+
+        dU = np.zeros((36, K, C), dtype)
+        for share in _run_passes(backward_pass, passes, threads):
+            dU += share
+        dweight = np.einsum("ar,abkc,bs->kcrs", g, dU.reshape(6, 6, K, C), g)
+        return dx, np.ascontiguousarray(dweight)
+
+    return y, backward
+
