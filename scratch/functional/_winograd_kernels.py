@@ -2,24 +2,27 @@
 
 Each kernel computes exactly what the NumPy function of the same name in ``_winograd.py`` computes (the readable
 definition, built on ``einsum`` with the matrices ``BT``, ``G``, ``AT``), with the matrices' zeros and ones written
-out by hand and no temporaries larger than one channel's tiles. ``parity_tests/test_winograd.py`` checks every
-kernel against its NumPy twin, float32 and float64.
+out by hand (``_bt6``, ``_b6``, ``_at4``, ``_a6``) and no temporaries larger than one channel's tiles.
+``parity_tests/test_winograd.py`` checks every kernel against its NumPy twin, float32 and float64.
 
 Why they exist: the NumPy transforms build ``einsum`` temporaries several times the input's size, and at the
 benchmark's shape (N=64, 16 -> 32 channels, 32x32) they alone took longer than torch's whole convolution.
 
-How they stay vectorisable. Windows start every 4 pixels, so a loop over windows would read the image 4 pixels
-apart, which LLVM vectorises badly. Each kernel therefore works one channel at a time, in two steps:
+How they stay vectorised. A 2-d transform ``P d Q`` is two 1-d ones: down the columns, then along the rows.
 
-1. a plain scalar copy between the image and a "window" layout ``(36, tiles)``: row ``6 b + f`` holds pixel
-   ``(b, f)`` of every 6x6 window (or of every 4x4 output tile, ``4 u + q``);
-2. the transform itself, as a few lines of arithmetic on whole rows of that layout: long unit-stride loops over
-   the tiles, which LLVM turns into SIMD code.
+- Down the columns, a tile row's 6 (or 4) image rows combine elementwise: one loop along the row, unit stride,
+  over 1-d views of the rows (indexing the 2-d arrays inside the loop instead ran these loops 1.5-2x slower).
+- Along the rows, windows start every 4 pixels. With the tile layout of ``_winograd.py`` (each tile row holds
+  ``tw + 1`` tiles, the last a spare, so that a transformed row is ``4 (tw + 1)`` pixels wide), tile ``p`` of a
+  channel's stacked rows starts at pixel ``4 p`` for every p, across tile rows and images alike. The row transform is
+  then one long loop over the tiles that reads pixels ``4 p .. 4 p + 5``: LLVM turns such fixed-stride groups into
+  wide loads and shuffles, where a gather of strided pixels into a copy ran at a scalar pace (it took 90% of the time
+  of the first version of these kernels).
 
 Layouts (as in ``_winograd.py``): a transformed array is ``(36, channels, tiles)``, its first axis ``6 a + e`` for
-tile position ``(a, e)``, its last axis ``(n * th + i) * tw + j`` for tile ``(i, j)`` of image n. Each kernel writes
-into C-contiguous arrays the caller allocates. ``fastmath`` is off and constants are cast to the arrays' dtype, so
-float32 stays float32.
+tile position ``(a, e)``, its last ``(n th + i) (tw + 1) + j`` for tile ``(i, j)`` of image n. Each kernel writes into
+C-contiguous arrays the caller allocates. ``fastmath`` is off and every constant is a float32, which leaves float32
+arithmetic float32 and float64 arithmetic float64.
 """
 from __future__ import annotations
 
@@ -37,172 +40,176 @@ def num_threads() -> int:
     return numba.get_num_threads()
 
 
-# The four stage helpers apply one of the matrices to rows of 3-d arrays: row k of the input is ``s[s0 + ss k, sm]``,
-# row k of the output ``o[o0 + oo k, om]``. (Passing whole arrays and indices, not a tuple of 1-d views, matters: LLVM
-# then checks two arrays for overlap, not a dozen, and vectorises the loop; measured 2x faster.) Scratch arrays are
-# allocated (rows, 1, tiles) to fit.
+# The four matrices applied to a vector, one helper each (numba inlines them). Their outputs are tuples.
 
 @_jit
-def _bt(s, s0, ss, sm, o, o0, oo, om):
-    """``o_a = sum_b BT[a, b] s_b``: BT applied to six rows, giving six."""
-    dt = s.dtype.type
-    two, four, five = dt(2), dt(4), dt(5)
-    for p in range(s.shape[2]):
-        r0, r1, r2 = s[s0, sm, p], s[s0 + ss, sm, p], s[s0 + 2 * ss, sm, p]
-        r3, r4, r5 = s[s0 + 3 * ss, sm, p], s[s0 + 4 * ss, sm, p], s[s0 + 5 * ss, sm, p]
-        o[o0, om, p] = four * r0 - five * r2 + r4
-        o[o0 + oo, om, p] = r3 + r4 - four * (r1 + r2)
-        o[o0 + 2 * oo, om, p] = four * (r1 - r2) - r3 + r4
-        o[o0 + 3 * oo, om, p] = two * (r3 - r1) - r2 + r4
-        o[o0 + 4 * oo, om, p] = two * (r1 - r3) - r2 + r4
-        o[o0 + 5 * oo, om, p] = four * r1 - five * r3 + r5
+def _bt6(r0, r1, r2, r3, r4, r5):
+    """``BT @ r``: six values in, six out (the input transform)."""
+    two, four, five = np.float32(2), np.float32(4), np.float32(5)
+    return (four * r0 - five * r2 + r4,
+            r3 + r4 - four * (r1 + r2),
+            four * (r1 - r2) - r3 + r4,
+            two * (r3 - r1) - r2 + r4,
+            two * (r1 - r3) - r2 + r4,
+            four * r1 - five * r3 + r5)
 
 
 @_jit
-def _b(s, s0, ss, sm, o, o0, oo, om):
-    """``o_f = sum_a BT[a, f] s_a``: B (= BT transposed) applied to six rows, giving six."""
-    dt = s.dtype.type
-    two, four, five = dt(2), dt(4), dt(5)
-    for p in range(s.shape[2]):
-        r0, r1, r2 = s[s0, sm, p], s[s0 + ss, sm, p], s[s0 + 2 * ss, sm, p]
-        r3, r4, r5 = s[s0 + 3 * ss, sm, p], s[s0 + 4 * ss, sm, p], s[s0 + 5 * ss, sm, p]
-        o[o0, om, p] = four * r0
-        o[o0 + oo, om, p] = four * (r2 - r1 + r5) + two * (r4 - r3)
-        o[o0 + 2 * oo, om, p] = -five * r0 - four * (r1 + r2) - r3 - r4
-        o[o0 + 3 * oo, om, p] = r1 - r2 + two * (r3 - r4) - five * r5
-        o[o0 + 4 * oo, om, p] = r0 + r1 + r2 + r3 + r4
-        o[o0 + 5 * oo, om, p] = r5
+def _b6(r0, r1, r2, r3, r4, r5):
+    """``BT.T @ r``: six in, six out (the input transform's gradient)."""
+    two, four, five = np.float32(2), np.float32(4), np.float32(5)
+    return (four * r0,
+            four * (r2 - r1 + r5) + two * (r4 - r3),
+            -five * r0 - four * (r1 + r2) - r3 - r4,
+            r1 - r2 + two * (r3 - r4) - five * r5,
+            r0 + r1 + r2 + r3 + r4,
+            r5)
 
 
 @_jit
-def _at(s, s0, ss, sm, o, o0, oo, om):
-    """``o_u = sum_a AT[u, a] s_a``: AT applied to six rows, giving four."""
-    dt = s.dtype.type
-    two, four, eight = dt(2), dt(4), dt(8)
-    for p in range(s.shape[2]):
-        m0, m1, m2 = s[s0, sm, p], s[s0 + ss, sm, p], s[s0 + 2 * ss, sm, p]
-        m3, m4, m5 = s[s0 + 3 * ss, sm, p], s[s0 + 4 * ss, sm, p], s[s0 + 5 * ss, sm, p]
-        e1, d1 = m1 + m2, m1 - m2
-        e3, d3 = m3 + m4, m3 - m4
-        o[o0, om, p] = m0 + e1 + e3
-        o[o0 + oo, om, p] = d1 + two * d3
-        o[o0 + 2 * oo, om, p] = e1 + four * e3
-        o[o0 + 3 * oo, om, p] = d1 + eight * d3 + m5
+def _at4(m0, m1, m2, m3, m4, m5):
+    """``AT @ m``: six in, four out (the output transform)."""
+    two, four, eight = np.float32(2), np.float32(4), np.float32(8)
+    e1, d1 = m1 + m2, m1 - m2
+    e3, d3 = m3 + m4, m3 - m4
+    return m0 + e1 + e3, d1 + two * d3, e1 + four * e3, d1 + eight * d3 + m5
 
 
 @_jit
-def _a(s, s0, ss, sm, o, o0, oo, om):
-    """``o_a = sum_u AT[u, a] s_u``: A (= AT transposed) applied to four rows, giving six."""
-    dt = s.dtype.type
-    two, four, eight = dt(2), dt(4), dt(8)
-    for p in range(s.shape[2]):
-        d0, d1, d2, d3 = s[s0, sm, p], s[s0 + ss, sm, p], s[s0 + 2 * ss, sm, p], s[s0 + 3 * ss, sm, p]
-        e, o_ = d0 + d2, d1 + d3
-        e4, o8 = d0 + four * d2, two * d1 + eight * d3
-        o[o0, om, p] = d0
-        o[o0 + oo, om, p] = e + o_
-        o[o0 + 2 * oo, om, p] = e - o_
-        o[o0 + 3 * oo, om, p] = e4 + o8
-        o[o0 + 4 * oo, om, p] = e4 - o8
-        o[o0 + 5 * oo, om, p] = d3
+def _a6(d0, d1, d2, d3):
+    """``AT.T @ d``: four in, six out (the output transform's gradient)."""
+    two, four, eight = np.float32(2), np.float32(4), np.float32(8)
+    e, o = d0 + d2, d1 + d3
+    e4, o8 = d0 + four * d2, two * d1 + eight * d3
+    return d0, e + o, e - o, e4 + o8, e4 - o8, d3
 
 
 @_jit
 def input_tiles(x, pad_top, pad_left, th, tw, V):
-    """``V = B^T d B`` for every 6x6 window d of the zero-padded x. x: (N, C, H, W); V: (36, C, N th tw)."""
+    """``V = B^T d B`` for every 6x6 window d of the zero-padded x; spare tiles zero.
+
+    x: (N, C, H, W); V: (36, C, N th (tw + 1)).
+    """
     N, C, H, W = x.shape
-    P = N * th * tw
+    J = tw + 1
+    P = N * th * J
+    xp = np.zeros((4 * th + 2, W), x.dtype)  # one plane, padded above and below; the padding rows stay zero
+    t = np.zeros((6, 4 * P + 2), x.dtype)  # t[a, 4 p + f] = (B^T d)[a, f] of tile p; +2: the last spare reads on
     for c in range(C):
-        xp = np.zeros((4 * th + 2, 4 * tw + 2), x.dtype)  # one padded plane; its border stays zero
-        win = np.empty((36, 1, P), x.dtype)  # win[6 b + f, 0, p] = pixel (b, f) of window p
-        t = np.empty((36, 1, P), x.dtype)  # t[6 a + f, 0] = (B^T d)[a, f]
         for n in range(N):
-            xp[pad_top:pad_top + H, pad_left:pad_left + W] = x[n, c]
-            for b in range(6):
-                for f in range(6):
-                    row = win[6 * b + f, 0]
-                    for i in range(th):
-                        p = (n * th + i) * tw
-                        for j in range(tw):
-                            row[p + j] = xp[4 * i + b, 4 * j + f]
-        for f in range(6):  # down each window's columns: t = B^T d
-            _bt(win, f, 6, 0, t, f, 6, 0)
-        for a in range(6):  # along each row: V = t B
-            _bt(t, 6 * a, 1, 0, V, 6 * a, 1, c)
+            xp[pad_top:pad_top + H] = x[n, c]
+            for i in range(th):  # down the columns: t = B^T d; the left and right padding of t stays zero
+                q = (n * th + i) * 4 * J + pad_left
+                d0, d1, d2, d3, d4, d5 = (xp[4 * i], xp[4 * i + 1], xp[4 * i + 2],
+                                          xp[4 * i + 3], xp[4 * i + 4], xp[4 * i + 5])
+                o0, o1, o2, o3, o4, o5 = (t[0, q:q + W], t[1, q:q + W], t[2, q:q + W],
+                                          t[3, q:q + W], t[4, q:q + W], t[5, q:q + W])
+                for col in range(W):
+                    o0[col], o1[col], o2[col], o3[col], o4[col], o5[col] = _bt6(d0[col], d1[col], d2[col],
+                                                                                d3[col], d4[col], d5[col])
+        for a in range(6):  # along the rows: V = t B, one loop over every tile of the channel
+            for p in range(P):
+                v0, v1, v2, v3, v4, v5 = _bt6(t[a, 4 * p], t[a, 4 * p + 1], t[a, 4 * p + 2],
+                                              t[a, 4 * p + 3], t[a, 4 * p + 4], t[a, 4 * p + 5])
+                V[6 * a, c, p], V[6 * a + 1, c, p], V[6 * a + 2, c, p] = v0, v1, v2
+                V[6 * a + 3, c, p], V[6 * a + 4, c, p], V[6 * a + 5, c, p] = v3, v4, v5
+            for r in range(N * th):  # the spare tiles read past their row: zero them, so M's are zero too
+                for e in range(6):
+                    V[6 * a + e, c, r * J + tw] = 0
 
 
 @_jit
 def output_tiles(M, th, tw, bias, y):
-    """``y = A^T m A + bias`` for every tile m of M, cropped to y. M: (36, K, N th tw); bias: (K,); y: (N, K, Ho, Wo)."""
+    """``y = A^T m A + bias`` for every tile m of M, cropped to y. M: (36, K, N th (tw + 1)); bias: (K,);
+    y: (N, K, Ho, Wo)."""
     N, K, Ho, Wo = y.shape
-    P = N * th * tw
+    J = tw + 1
+    P = N * th * J
+    s = np.empty((6, 4 * P), y.dtype)  # s[a, 4 p + q] = (m A)[a, q] of tile p
+    last = np.empty((4, Wo), y.dtype)  # the bottom tile row, when it hangs past the output
     for k in range(K):
-        s = np.empty((24, 1, P), y.dtype)  # s[4 a + q, 0] = (m A)[a, q]
-        o = np.empty((16, 1, P), y.dtype)  # o[4 u + q, 0, p] = pixel (u, q) of output tile p
-        yp = np.empty((4 * th, 4 * tw), y.dtype)  # one output plane before cropping
-        for a in range(6):  # along each row: s = m A
-            _at(M, 6 * a, 1, k, s, 4 * a, 1, 0)
-        for q in range(4):  # down each column: o = A^T s
-            _at(s, q, 4, 0, o, q, 4, 0)
         b = bias[k]
+        for a in range(6):  # along the rows: s = m A
+            for p in range(P):
+                s0, s1, s2, s3 = _at4(M[6 * a, k, p], M[6 * a + 1, k, p], M[6 * a + 2, k, p],
+                                      M[6 * a + 3, k, p], M[6 * a + 4, k, p], M[6 * a + 5, k, p])
+                s[a, 4 * p], s[a, 4 * p + 1], s[a, 4 * p + 2], s[a, 4 * p + 3] = s0, s1, s2, s3
         for n in range(N):
-            for u in range(4):
-                for q in range(4):
-                    row = o[4 * u + q, 0]
-                    for i in range(th):
-                        p = (n * th + i) * tw
-                        for j in range(tw):
-                            yp[4 * i + u, 4 * j + q] = row[p + j] + b
-            y[n, k] = yp[:Ho, :Wo]
+            for i in range(th):  # down the columns: y = A^T s
+                q = (n * th + i) * 4 * J
+                rows = min(4, Ho - 4 * i)
+                out = y[n, k, 4 * i:4 * i + 4] if rows == 4 else last
+                o0, o1, o2, o3 = out[0], out[1], out[2], out[3]
+                m0, m1, m2, m3, m4, m5 = (s[0, q:q + Wo], s[1, q:q + Wo], s[2, q:q + Wo],
+                                          s[3, q:q + Wo], s[4, q:q + Wo], s[5, q:q + Wo])
+                for col in range(Wo):
+                    y0, y1, y2, y3 = _at4(m0[col], m1[col], m2[col], m3[col], m4[col], m5[col])
+                    o0[col], o1[col], o2[col], o3[col] = y0 + b, y1 + b, y2 + b, y3 + b
+                if rows < 4:
+                    y[n, k, 4 * i:] = last[:rows]
 
 
 @_jit
 def grad_output_tiles(dy, th, tw, dM):
-    """``dM = A dY A^T`` for every 4x4 tile dY of dy (zeros past its edge). dy: (N, K, Ho, Wo); dM: (36, K, N th tw)."""
+    """``dM = A dY A^T`` for every 4x4 tile dY of dy (zeros past its edge). dy: (N, K, Ho, Wo);
+    dM: (36, K, N th (tw + 1))."""
     N, K, Ho, Wo = dy.shape
-    P = N * th * tw
+    J = tw + 1
+    P = N * th * J
+    dyp = np.zeros((4 * th, Wo), dy.dtype)  # one plane of dy, zero below its edge
+    r = np.zeros((6, 4 * P), dy.dtype)  # r[a, 4 p + q] = (A dY)[a, q] of tile p; zero right of dy's edge
     for k in range(K):
-        dyp = np.zeros((4 * th, 4 * tw), dy.dtype)  # one plane of dy, zero past its edge
-        d = np.empty((16, 1, P), dy.dtype)  # d[4 u + q, 0, p] = pixel (u, q) of tile p
-        r = np.empty((24, 1, P), dy.dtype)  # r[4 a + q, 0] = (A dY)[a, q]
         for n in range(N):
-            dyp[:Ho, :Wo] = dy[n, k]
-            for u in range(4):
-                for q in range(4):
-                    row = d[4 * u + q, 0]
-                    for i in range(th):
-                        p = (n * th + i) * tw
-                        for j in range(tw):
-                            row[p + j] = dyp[4 * i + u, 4 * j + q]
-        for q in range(4):  # down each tile's columns: r = A dY
-            _a(d, q, 4, 0, r, q, 4, 0)
-        for a in range(6):  # along each row: dM = r A^T
-            _a(r, 4 * a, 1, 0, dM, 6 * a, 1, k)
+            dyp[:Ho] = dy[n, k]
+            for i in range(th):  # down the columns: r = A dY
+                q = (n * th + i) * 4 * J
+                d0, d1, d2, d3 = dyp[4 * i], dyp[4 * i + 1], dyp[4 * i + 2], dyp[4 * i + 3]
+                o0, o1, o2, o3, o4, o5 = (r[0, q:q + Wo], r[1, q:q + Wo], r[2, q:q + Wo],
+                                          r[3, q:q + Wo], r[4, q:q + Wo], r[5, q:q + Wo])
+                for col in range(Wo):
+                    o0[col], o1[col], o2[col], o3[col], o4[col], o5[col] = _a6(d0[col], d1[col], d2[col], d3[col])
+        for a in range(6):  # along the rows: dM = r A^T
+            for p in range(P):
+                d0, d1, d2, d3, d4, d5 = _a6(r[a, 4 * p], r[a, 4 * p + 1], r[a, 4 * p + 2], r[a, 4 * p + 3])
+                dM[6 * a, k, p], dM[6 * a + 1, k, p], dM[6 * a + 2, k, p] = d0, d1, d2
+                dM[6 * a + 3, k, p], dM[6 * a + 4, k, p], dM[6 * a + 5, k, p] = d3, d4, d5
 
 
 @_jit
 def grad_input_tiles(dV, th, tw, pad_top, pad_left, dx):
     """``dx`` = the sum of ``B dV B^T`` over the windows, each added back where its window read x, padding cropped.
 
-    dV: (36, C, N th tw); dx: (N, C, H, W), overwritten.
+    dV: (36, C, N th (tw + 1)), its spare tiles zero (as ``U^T dM`` makes them); dx: (N, C, H, W), overwritten.
     """
     N, C, H, W = dx.shape
-    P = N * th * tw
+    J = tw + 1
+    P = N * th * J
+    t = np.empty((6, 4 * P), dx.dtype)  # t[a, 4 p + f] = (dV B^T)[a, f], plus what the tile before sends back
+    dxp = np.empty((4 * th + 2, W), dx.dtype)  # gradient of one plane, padded above and below
     for c in range(C):
-        t = np.empty((36, 1, P), dx.dtype)  # t[6 a + f, 0] = (dV B^T)[a, f]
-        dd = np.empty((36, 1, P), dx.dtype)  # dd[6 b + f, 0, p] = gradient of pixel (b, f) of window p
-        dxp = np.empty((4 * th + 2, 4 * tw + 2), dx.dtype)  # gradient of one padded plane
-        for a in range(6):  # along each row: t = dV B^T
-            _b(dV, 6 * a, 1, c, t, 6 * a, 1, 0)
-        for f in range(6):  # down each column: dd = B t
-            _b(t, f, 6, 0, dd, f, 6, 0)
+        # Along the rows: t = dV B^T. Windows overlap by 2 pixels, so pixels 0 and 1 of every tile but the first
+        # also take what pixels 4 and 5 of the tile before it send back.
+        for a in range(6):
+            g0, g1, g2, g3, _, _ = _b6(dV[6 * a, c, 0], dV[6 * a + 1, c, 0], dV[6 * a + 2, c, 0],
+                                       dV[6 * a + 3, c, 0], dV[6 * a + 4, c, 0], dV[6 * a + 5, c, 0])
+            t[a, 0], t[a, 1], t[a, 2], t[a, 3] = g0, g1, g2, g3
+            for p in range(1, P):
+                g0, g1, g2, g3, _, _ = _b6(dV[6 * a, c, p], dV[6 * a + 1, c, p], dV[6 * a + 2, c, p],
+                                           dV[6 * a + 3, c, p], dV[6 * a + 4, c, p], dV[6 * a + 5, c, p])
+                _, _, _, _, h4, h5 = _b6(dV[6 * a, c, p - 1], dV[6 * a + 1, c, p - 1], dV[6 * a + 2, c, p - 1],
+                                         dV[6 * a + 3, c, p - 1], dV[6 * a + 4, c, p - 1], dV[6 * a + 5, c, p - 1])
+                t[a, 4 * p], t[a, 4 * p + 1], t[a, 4 * p + 2], t[a, 4 * p + 3] = g0 + h4, g1 + h5, g2, g3
         for n in range(N):
-            dxp[:] = 0
-            for b in range(6):  # windows overlap by 2 pixels: adds, in order
-                for f in range(6):
-                    row = dd[6 * b + f, 0]
-                    for i in range(th):
-                        p = (n * th + i) * tw
-                        for j in range(tw):
-                            dxp[4 * i + b, 4 * j + f] += row[p + j]
-            dx[n, c] = dxp[pad_top:pad_top + H, pad_left:pad_left + W]
+            dxp[0:2] = 0
+            for i in range(th):  # down the columns: B t, rows 4 i .. 4 i + 5, the first two shared with tile i - 1
+                q = (n * th + i) * 4 * J + pad_left
+                g0, g1, g2, g3, g4, g5 = (t[0, q:q + W], t[1, q:q + W], t[2, q:q + W],
+                                          t[3, q:q + W], t[4, q:q + W], t[5, q:q + W])
+                o0, o1, o2, o3, o4, o5 = (dxp[4 * i], dxp[4 * i + 1], dxp[4 * i + 2],
+                                          dxp[4 * i + 3], dxp[4 * i + 4], dxp[4 * i + 5])
+                for col in range(W):
+                    d0, d1, d2, d3, d4, d5 = _b6(g0[col], g1[col], g2[col], g3[col], g4[col], g5[col])
+                    o0[col] += d0
+                    o1[col] += d1
+                    o2[col], o3[col], o4[col], o5[col] = d2, d3, d4, d5
+            dx[n, c] = dxp[pad_top:pad_top + H]

@@ -236,17 +236,20 @@ def _convnd(layer: str, d: int, x, weight, bias, stride, padding, dilation, grou
     out = tuple((p - r) // t + 1 for p, r, t in zip(padded, reach, stride))
     g = _Geometry(kernel, stride, dilation, pad_lo, pad_hi, tuple(size), out, groups)
 
-    if _winograd_applies(g):
+    if _winograd_applies(g):  # its backward gives the bias's gradient too, from the transformed dy (_winograd.py)
         yb, core_backward = _winograd.conv2d_3x3(xb, weight, bias, *pad_lo, out, _winograd_kernels)
     else:
-        yb, core_backward = _conv_im2col(xb, weight, bias, g)  # (N, C_out, *out)
+        yb, im2col_backward = _conv_im2col(xb, weight, bias, g)  # (N, C_out, *out)
+
+        def core_backward(dyb):
+            dx, dweight = im2col_backward(dyb)
+            return dx, dweight, dyb.sum(axis=(0,) + tuple(range(2, d + 2))) if bias is not None else None
     y = yb[0] if unbatched else yb
 
     def backward(dy):
         dy = check_grad(layer, dy, y)
         dyb = dy[None] if unbatched else dy
-        dx, dweight = core_backward(dyb)
-        dbias = dyb.sum(axis=(0,) + tuple(range(2, d + 2))) if bias is not None else None
+        dx, dweight, dbias = core_backward(dyb)
         return (dx[0] if unbatched else dx), dweight, dbias
 
     return y, backward
