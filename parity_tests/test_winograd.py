@@ -205,7 +205,9 @@ def test_winograd_runs_only_where_it_applies(monkeypatch):
     x, w3, w2 = rng.standard_normal((2, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal((4, 3, 2, 2))
     w3g = rng.standard_normal((3, 1, 3, 3))
     for use, weight, kwargs, expected in [
-        (True, w3, dict(padding=1), list(names)),
+        # forward: V, then y; backward: V again (recomputed, not kept), dM, dx
+        (True, w3, dict(padding=1), ["input_tiles", "output_tiles", "input_tiles", "grad_output_tiles",
+                                     "grad_input_tiles"]),
         (False, w3, dict(padding=1), []),
         (True, w3, dict(padding=1, stride=2), []),
         (True, w3, dict(padding=2, dilation=2), []),

@@ -8,8 +8,8 @@ MUTANTS = [
     Mutant(
         name="winograd-kernel-b-sign",
         file=_KERNELS,
-        old="r1 - r2 + two * (r3 - r4) - five * r5,",
-        new="r1 - r2 + two * (r3 - r4) + five * r5,",
+        old="d12 + two * d34 - five * r5,",
+        new="d12 + two * d34 + five * r5,",
         tests=("parity_tests/test_winograd.py", "-k", "test_grad_input_tiles_kernel"),
         why="the backward transform B is BT transposed: copying a row of BT instead of a column flips a sign in dx",
     ),

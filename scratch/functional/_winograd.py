@@ -25,6 +25,12 @@ through matrix products: ``Z = P X Q`` gives ``dX = P^T dZ Q^T``)::
     dV[xi]  = U[xi]^T @ dM[xi]
     dweight = G^T dU G
     dbias   = sum over tiles of dM[1, 1]   (column 1 of A^T is all ones: dM[1, 1] is the sum of the tile dY)
+
+The backward recomputes V from x rather than keeping the forward's: at 32x32, V is 2.6x the size of x, and storing
+it sent it out to memory and back, slower than transforming x again.
+
+The batch runs in passes of a few images each (``TILES_PER_PASS``), so that one pass's V, M, dM and dV stay in the
+cache between the transforms and the products; with several threads, each takes a contiguous run of passes.
     dx      = sum over windows of B dV B^T, added back where each window read x (windows overlap by 2 pixels),
               then the padding cropped
 
@@ -186,7 +192,8 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
     th, tw = tiles(Ho), tiles(Wo)
     per_image = th * (tw + 1)  # tiles, spares included
     per_pass = max(1, TILES_PER_PASS // per_image)  # images per pass
-    passes = [(n, min(n + per_pass, N)) for n in range(0, N, per_pass)]
+    count = -(-N // per_pass)  # passes, their sizes as even as can be (so that the threads' shares are too)
+    passes = [(N * i // count, N * (i + 1) // count) for i in range(count)]
     dtype = x.dtype
     g = G.astype(dtype)
     x = np.ascontiguousarray(x)
@@ -200,9 +207,8 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
         V = np.empty((36, C, (n1 - n0) * per_image), dtype)
         transforms.input_tiles(x[n0:n1], pad_top, pad_left, th, tw, V)
         transforms.output_tiles(np.matmul(U, V), th, tw, b, y[n0:n1])
-        return V  # kept for dweight
 
-    Vs = dict(zip(passes, _run_passes(forward_pass, passes, threads)))  # pass -> its V
+    _run_passes(forward_pass, passes, threads)
 
     def backward(dy):
         dy = np.ascontiguousarray(dy)
@@ -210,7 +216,10 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
         Ut = U.transpose(0, 2, 1)  # (36, C_in, C_out)
 
         def backward_pass(n0, n1):
-            V = Vs[n0, n1]
+            # V again, from x: recomputing it costs less than keeping it. Kept, the batch's V (2.6x the size of x
+            # at 32x32, 10 MB at the benchmark's shape) went out to memory and back, measured 1-3 ms slower.
+            V = np.empty((36, C, (n1 - n0) * per_image), dtype)
+            transforms.input_tiles(x[n0:n1], pad_top, pad_left, th, tw, V)
             dM = np.empty((36, K, (n1 - n0) * per_image), dtype)
             transforms.grad_output_tiles(dy[n0:n1], th, tw, dM)
             transforms.grad_input_tiles(np.matmul(Ut, dM), th, tw, pad_top, pad_left, dx[n0:n1])
