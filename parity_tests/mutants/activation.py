@@ -7,8 +7,8 @@ MUTANTS = [
     Mutant(
         name="softmax-backward-no-subtraction",
         file="scratch/functional/activation.py",
-        old="return (y * (dy - np.sum(dy * y, axis=axis, keepdims=True)),)",
-        new="return (y * dy,)",
+        old="np.subtract(dy, np.sum(dx, axis=axis, keepdims=True), out=dx)",
+        new="dx = dy.copy()",
         tests=_SOFTMAX_TESTS,
         why="keeping only the diagonal of the softmax Jacobian diag(y) - y y^T drops the coupling between classes",
     ),

@@ -104,6 +104,15 @@ MUTANTS = [
         why="reshaping a (T, N, E) array as if it were (N, T, E) mixes time steps of different sequences",
     ),
     Mutant(
+        name="mha-packed-input-gradients-from-one-weight-block",
+        file=_MHA,
+        old="@ W[i * E:(i + 1) * E]).reshape(query.shape)",
+        new="@ W[:E]).reshape(query.shape)",
+        tests=_MHA_TESTS,
+        why="in the packed in-projection, key and value are projected by their own E rows of in_proj_weight; "
+            "their input gradients must go back through those rows, not the query's",
+    ),
+    Mutant(
         name="mha-averaged-weights-gradient-not-divided",
         file=_MHA,
         old="dweights = dweights[:, None] / H  # (N, 1, L, S), broadcast over heads",

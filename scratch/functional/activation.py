@@ -178,13 +178,18 @@ def softmax(x: np.ndarray, dim: int):
     check_float("softmax", "input", x)
     dim = check_dim("softmax", dim, x.ndim)
     axis = dim if x.ndim else None
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    y = e / np.sum(e, axis=axis, keepdims=True)
+    # One output array, every step in place. fmax instead of max: the same shift wherever it matters (a NaN in a
+    # row makes the whole row NaN either way, through the sum) and faster, as it need not look for NaNs.
+    y = np.subtract(x, np.fmax.reduce(x, axis=axis, keepdims=True), out=np.empty_like(x))
+    np.exp(y, out=y)
+    y /= np.sum(y, axis=axis, keepdims=True)
 
     def backward(dy):
         dy = check_grad("softmax", dy, y)
-        return (y * (dy - np.sum(dy * y, axis=axis, keepdims=True)),)
+        dx = np.multiply(dy, y, out=np.empty_like(y))
+        np.subtract(dy, np.sum(dx, axis=axis, keepdims=True), out=dx)
+        dx *= y
+        return (dx,)
 
     return y, backward
 

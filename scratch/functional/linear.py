@@ -1,6 +1,8 @@
 """Dense layers: ``linear``."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from scratch._checks import check_float, check_grad, check_ndim, check_optional_float, fmt_shape
@@ -46,15 +48,19 @@ def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None):
                          f"got {fmt_shape(x.shape)}")
     check_optional_float("linear", "bias", bias, x, (out_features,))
 
-    y = x @ weight.T  # (*, out)
+    # The leading dims flattened: one (M, in) @ (in, out) product. A 3-d x @ weight.T is a stack of smaller
+    # products, measured 1.3x slower at (16, 128, 256) @ (256, 768); the bias is added in place for the same reason.
+    M = math.prod(x.shape[:-1])
+    x2 = x.reshape(M, in_features)
+    y2 = x2 @ weight.T  # (M, out)
     if bias is not None:
-        y = y + bias
+        y2 += bias
+    y = y2.reshape(x.shape[:-1] + (out_features,))
 
     def backward(dy):
         dy = check_grad("linear", dy, y)
-        dx = dy @ weight  # (*, in)
-        x2 = x.reshape(-1, in_features)
-        dy2 = dy.reshape(-1, out_features)
+        dy2 = dy.reshape(M, out_features)
+        dx = (dy2 @ weight).reshape(x.shape)  # (*, in)
         dweight = dy2.T @ x2  # (out, in)
         dbias = dy2.sum(axis=0) if bias is not None else None
         return dx, dweight, dbias

@@ -24,12 +24,15 @@ def _split_heads(x: np.ndarray, num_heads: int, batch_first: bool) -> np.ndarray
     return x.reshape(T, N, num_heads, E // num_heads).transpose(1, 2, 0, 3)
 
 
+def _heads_last(x: np.ndarray, batch_first: bool) -> np.ndarray:
+    """``(N, H, T, d)`` -> a view ``(N, T, H, d)`` (batch_first) or ``(T, N, H, d)``."""
+    return x.transpose(0, 2, 1, 3) if batch_first else x.transpose(2, 0, 1, 3)
+
+
 def _merge_heads(x: np.ndarray, batch_first: bool) -> np.ndarray:
     """The inverse of ``_split_heads``: ``(N, H, T, d)`` -> ``(N, T, H*d)`` or ``(T, N, H*d)`` (a copy)."""
-    N, H, T, d = x.shape
-    if batch_first:
-        return x.transpose(0, 2, 1, 3).reshape(N, T, H * d)
-    return x.transpose(2, 0, 1, 3).reshape(T, N, H * d)
+    y = _heads_last(x, batch_first)
+    return y.reshape(y.shape[:2] + (-1,))
 
 
 class MultiheadAttention(Module):
@@ -130,6 +133,7 @@ class MultiheadAttention(Module):
             check_float(layer, name, a)
             if a.dtype != dtype:
                 raise TypeError(f"{layer} expected {name} of dtype {dtype} (the parameters'), got {a.dtype}")
+        packed = query is key and key is value  # self-attention: the three projections in one product, as torch
         batched = query.ndim == 3
         if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
             raise ValueError(f"{layer} expected query, key, value all (L, N, E) (batch_first: (N, L, E)) or all "
@@ -154,10 +158,15 @@ class MultiheadAttention(Module):
         keep = dropout_mask((N, H, L, S), p, self.rng) if p > 0 else None
 
         W = self.in_proj_weight.view(np.ndarray)
-        b = [None] * 3 if self.in_proj_bias is None else np.split(self.in_proj_bias.view(np.ndarray), 3)
-        q, q_backward = F.linear(query, W[:E], b[0])  # like query
-        k, k_backward = F.linear(key, W[E:2 * E], b[1])
-        v, v_backward = F.linear(value, W[2 * E:], b[2])
+        bias = None if self.in_proj_bias is None else self.in_proj_bias.view(np.ndarray)
+        if packed:
+            qkv, _ = F.linear(query, W, bias)  # (..., 3E); the backward below is written out, see there
+            q, k, v = qkv[..., :E], qkv[..., E:2 * E], qkv[..., 2 * E:]  # views
+        else:
+            b = [None] * 3 if bias is None else np.split(bias, 3)
+            q, q_backward = F.linear(query, W[:E], b[0])  # like query
+            k, k_backward = F.linear(key, W[E:2 * E], b[1])
+            v, v_backward = F.linear(value, W[2 * E:], b[2])
         qh, kh, vh = (_split_heads(a, H, self.batch_first) for a in (q, k, v))  # (N, H, T, head_dim)
         heads, weights, attend_backward = _attention(qh, kh, vh, mask, 1.0 / math.sqrt(self.head_dim), p, keep)
         attn_output, out_backward = self.out_proj(_merge_heads(heads, self.batch_first))  # like query
@@ -186,12 +195,25 @@ class MultiheadAttention(Module):
                 dout = np.expand_dims(dout, axis)
             dheads = _split_heads(out_backward(dout), H, self.batch_first)
             dqh, dkh, dvh = attend_backward(dheads, dweights)
-            dquery, dWq, dbq = q_backward(_merge_heads(dqh, self.batch_first))
-            dkey, dWk, dbk = k_backward(_merge_heads(dkh, self.batch_first))
-            dvalue, dWv, dbv = v_backward(_merge_heads(dvh, self.batch_first))
-            accumulate_grad(self.in_proj_weight, np.concatenate([dWq, dWk, dWv]))
-            if self.in_proj_bias is not None:
-                accumulate_grad(self.in_proj_bias, np.concatenate([dbq, dbk, dbv]))
+            if packed:
+                # linear's backward for the packed product, but with the input's gradient left in its three
+                # parts: query, key and value are one array here, and each still gets its own gradient.
+                dqkv = np.empty(qkv.shape[:2] + (3, H, E // H), qkv.dtype)  # (N, T, 3, H, d) or (T, N, ...)
+                for i, dh in enumerate((dqh, dkh, dvh)):
+                    dqkv[:, :, i] = _heads_last(dh, self.batch_first)
+                dqkv2, x2 = dqkv.reshape(-1, 3 * E), query.reshape(-1, E)
+                dquery, dkey, dvalue = ((dqkv2[:, i * E:(i + 1) * E] @ W[i * E:(i + 1) * E]).reshape(query.shape)
+                                        for i in range(3))
+                accumulate_grad(self.in_proj_weight, dqkv2.T @ x2)
+                if self.in_proj_bias is not None:
+                    accumulate_grad(self.in_proj_bias, dqkv2.sum(axis=0))
+            else:
+                dquery, dWq, dbq = q_backward(_merge_heads(dqh, self.batch_first))
+                dkey, dWk, dbk = k_backward(_merge_heads(dkh, self.batch_first))
+                dvalue, dWv, dbv = v_backward(_merge_heads(dvh, self.batch_first))
+                accumulate_grad(self.in_proj_weight, np.concatenate([dWq, dWk, dWv]))
+                if self.in_proj_bias is not None:
+                    accumulate_grad(self.in_proj_bias, np.concatenate([dbq, dbk, dbv]))
             if not batched:
                 dquery, dkey, dvalue = (np.squeeze(g, axis) for g in (dquery, dkey, dvalue))
             return dquery, dkey, dvalue
