@@ -17,11 +17,11 @@ MUTANTS = [
     Mutant(
         name="conv-dweight-transposed",
         file=_FILE,
-        old="return (dy2 @ cols.transpose(0, 2, 1)).reshape(weight_shape)",
+        old="return (cols @ dy2.transpose(0, 2, 1)).transpose(0, 2, 1).reshape(weight_shape)",
         new="return (cols @ dy2.transpose(0, 2, 1)).reshape(weight_shape)",
         tests=_PARITY_2D,
         why="dW2 = dy2 cols^T is (C_out, C_in*k*k); its transpose cols dy2^T has the same size, so a reshape "
-            "hides the wrong axis order",
+            "without the transpose back hides the wrong axis order",
     ),
     Mutant(
         name="conv-col2im-drops-stride",
