@@ -241,8 +241,8 @@ def test_mha_matches_torch(dtype, case, seed):
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
-@pytest.mark.parametrize("need_weights", [False, True])
-def test_mha_pinned_case_matches_torch(batch_first, need_weights):
+@pytest.mark.parametrize("need_weights, average", [(False, False), (True, False), (True, True)])
+def test_mha_pinned_case_matches_torch(batch_first, need_weights, average):
     # Every dim distinct and above 1 (N=2, L=3, S=4, H=2, head_dim=3), so that a head split in the wrong order, or
     # batch and time swapped, cannot go unnoticed whatever hypothesis draws.
     N, L, S, E, H = 2, 3, 4, 6, 2
@@ -253,7 +253,7 @@ def test_mha_pinned_case_matches_torch(batch_first, need_weights):
     attn_mask = np.triu(np.ones((L, S), dtype=bool), 2)
     layer = nn.MultiheadAttention(E, H, batch_first=batch_first, dtype=np.float64, rng=rng)
     twin = tnn.MultiheadAttention(E, H, batch_first=batch_first, dtype=torch.float64)
-    check_module("MultiheadAttention", layer, twin, q, k, v, kpm, need_weights, attn_mask, False,
+    check_module("MultiheadAttention", layer, twin, q, k, v, kpm, need_weights, attn_mask, average,
                  input_grads=[0, 1, 2])
 
 

@@ -26,8 +26,8 @@ def test_mutant_text_is_current(mutant):
 @pytest.mark.mutation
 def test_harmless_edit_is_not_caught():
     # The runner must tell a bug from a harmless edit, or "caught" means nothing.
-    harmless = Mutant(name="harmless", file="scratch/functional/linear.py", old="y = x @ weight.T  # (*, out)",
-                      new="y = x @ weight.T  # (*, out_features)", tests=("parity_tests/test_linear.py",), why="none")
+    harmless = Mutant(name="harmless", file="scratch/functional/linear.py", old="y2 = x2 @ weight.T  # (M, out)",
+                      new="y2 = x2 @ weight.T  # (M, out_features)", tests=("parity_tests/test_linear.py",), why="none")
     caught, tail, _ = run_mutant(harmless)
     assert not caught, f"a harmless edit made the tests fail:\n{tail}"
 
