@@ -90,17 +90,24 @@ def linear_cases(quick: bool) -> list[Case]:
                  flops=3 * 2 * M * I * O)]
 
 
+def _switched(module, switch: str, value: bool, step):
+    """``step`` with a module's path switch (``conv.USE_WINOGRAD``, ``normalization.USE_NUMBA``) set for its
+    duration: one side of a row runs the NumPy code, the other the numba kernels."""
+    def run():
+        saved = getattr(module, switch)
+        setattr(module, switch, value)
+        try:
+            return step()
+        finally:
+            setattr(module, switch, saved)
+    return run
+
+
 def _conv_path(use_winograd: bool, step):
     """``step`` with conv2d's Winograd switch (``scratch.functional.conv.USE_WINOGRAD``) set for its duration."""
     from scratch.functional import conv
 
-    def run():
-        saved, conv.USE_WINOGRAD = conv.USE_WINOGRAD, use_winograd
-        try:
-            return step()
-        finally:
-            conv.USE_WINOGRAD = saved
-    return run
+    return _switched(conv, "USE_WINOGRAD", use_winograd, step)
 
 
 def conv2d_case(N: int, C_in: int = 16, C_out: int = 32, H: int = 32, k: int = 3, padding: int = 1,
@@ -184,7 +191,13 @@ def avg_pool2d_cases(quick: bool) -> list[Case]:
 
 
 def batch_norm_cases(quick: bool) -> list[Case]:
-    """Training mode (batch statistics; the running ones are updated in place on both sides, as in training)."""
+    """Training mode (batch statistics; the running ones are updated in place on both sides, as in training).
+
+    numpy: ``batch_norm``'s NumPy code (``normalization.USE_NUMBA = False``); numba: its default where numba is
+    installed, the fused kernels of ``_normalization_kernels``.
+    """
+    from scratch.functional import normalization
+
     N, C, H = (4, 16, 8) if quick else (64, 32, 32)
     torch = harness.set_torch_threads()
     rng = np.random.default_rng(0)
@@ -193,10 +206,14 @@ def batch_norm_cases(quick: bool) -> list[Case]:
     rm_np, rv_np = np.zeros(C, np.float32), np.ones(C, np.float32)
     rm_t, rv_t = torch.zeros(C), torch.ones(C)
     x_t, w_t, b_t = (_leaf(torch, a) for a in (x, w, b))
+    step = numpy_step(F.batch_norm, (x, rm_np, rv_np, w, b, True), dy)
+    fused = normalization.USE_NUMBA
     return [Case("batch_norm", "batch_norm", f"x {_fmt(x.shape)}, affine, training",
-                 numpy_step(F.batch_norm, (x, rm_np, rv_np, w, b, True), dy),
+                 _switched(normalization, "USE_NUMBA", False, step),
                  torch_step(torch.nn.functional.batch_norm, (x_t, rm_t, rv_t, w_t, b_t, True), torch.from_numpy(dy)),
-                 target=1.5)]
+                 numba_fn=_switched(normalization, "USE_NUMBA", True, step) if fused else None,
+                 target=1.5, note="numba: the fused kernels of _normalization_kernels (batch_norm's default "
+                                  "where numba is installed)" if fused else "")]
 
 
 def layer_norm_cases(quick: bool) -> list[Case]:

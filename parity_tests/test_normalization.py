@@ -2,7 +2,12 @@
 layout, bad input."""
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,10 +19,13 @@ import scratch.functional as F
 import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import (check_function, check_gradcheck, check_module, check_state_dict_layout,
-                                  torch_dtype)
-from parity_tests.strategies import GRADCHECK_KINDS, KINDS, distinct, float_arrays, seeds
+from parity_tests.harness import (assert_close, check_function, check_gradcheck, check_module,
+                                  check_state_dict_layout, torch_dtype)
+from parity_tests.strategies import GRADCHECK_KINDS, KINDS, distinct, fill, float_arrays, seeds
 from parity_tests.tolerances import parity
+from scratch.functional import normalization
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DTYPES = [np.float64, np.float32]
 
@@ -125,25 +133,85 @@ def present(*indices_and_arrays):
 
 
 # batch_norm --------------------------------------------------------------------------------------------------------
+# Two paths in training (inputs with spatial dims): the numba kernels (the default where numba is installed) and
+# the NumPy code, which is the definition. Every batch_norm parity test runs both.
+PATHS = [pytest.param(True, id="numba"), pytest.param(False, id="numpy")]
+
+
+@contextlib.contextmanager
+def batch_norm_path(use_numba: bool):
+    if use_numba and normalization._kernels is None:
+        pytest.skip("numba is not installed")
+    saved = normalization.USE_NUMBA
+    normalization.USE_NUMBA = use_numba
+    try:
+        yield
+    finally:
+        normalization.USE_NUMBA = saved
+
+
+@pytest.mark.parametrize("use_numba", PATHS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data(), seed=seeds)
-def test_batch_norm_matches_torch(dtype, data, seed):
+def test_batch_norm_matches_torch(use_numba, dtype, data, seed):
     x, rm, rv, w, b, training, momentum, eps = data.draw(batch_norm_case(dtype, KINDS_FOR[dtype]))
     tracked = training and rm is not None  # torch updates the running statistics in place: compare them after
-    check_function("batch_norm",
-                   lambda x, rm, rv, w, b: F.batch_norm(x, rm, rv, w, b, training, momentum, eps),
-                   lambda x, rm, rv, w, b: TF.batch_norm(x, rm, rv, w, b, training, momentum, eps),
-                   [x, rm, rv, w, b], wrt=present((0, x), (3, w), (4, b)), mutable=(1, 2) if tracked else (),
-                   seed=seed)
+    with batch_norm_path(use_numba):
+        check_function("batch_norm",
+                       lambda x, rm, rv, w, b: F.batch_norm(x, rm, rv, w, b, training, momentum, eps),
+                       lambda x, rm, rv, w, b: TF.batch_norm(x, rm, rv, w, b, training, momentum, eps),
+                       [x, rm, rv, w, b], wrt=present((0, x), (3, w), (4, b)), mutable=(1, 2) if tracked else (),
+                       seed=seed)
 
 
+@pytest.mark.parametrize("use_numba", PATHS)
 @given(case=batch_norm_case(np.float64, GRADCHECK_KINDS, max_side=4), seed=seeds)
 @example(case=(np.array([[1.0, 2.0], [3.0, 5.0]]), None, None, np.array([1.5, -0.5]), None, True, 0.1, 1e-5),
          seed=0)  # two values per channel, the fewest training allows
-def test_batch_norm_gradcheck(case, seed):
+@example(case=(np.array([[[1.0, 2.0]], [[3.0, 5.0]]]), None, None, np.array([1.5]), np.array([0.5]), True, 0.1,
+               1e-5), seed=0)  # the same with a spatial dim: the kernels' path
+def test_batch_norm_gradcheck(use_numba, case, seed):
     x, rm, rv, w, b, training, momentum, eps = for_gradcheck(case, seed)
-    check_gradcheck("batch_norm", lambda x, rm, rv, w, b: F.batch_norm(x, rm, rv, w, b, training, momentum, eps),
-                    x, rm, rv, w, b, wrt=present((0, x), (3, w), (4, b)), seed=seed)
+    with batch_norm_path(use_numba):
+        check_gradcheck("batch_norm",
+                        lambda x, rm, rv, w, b: F.batch_norm(x, rm, rv, w, b, training, momentum, eps),
+                        x, rm, rv, w, b, wrt=present((0, x), (3, w), (4, b)), seed=seed)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(shape=st.tuples(st.integers(1, 9), st.integers(1, 5), st.integers(1, 40), st.integers(1, 3)),
+       affine=st.booleans(), kind=st.sampled_from(KINDS), seed=seeds)
+def test_batch_norm_kernels_match_numpy_path(dtype, shape, affine, kind, seed):
+    # The kernels regroup batch_norm's formulas per channel; on the same arrays both paths agree to rounding,
+    # outputs, running statistics and every gradient, at sizes well past the torch tests' (up to 360 values a channel).
+    if normalization._kernels is None:
+        pytest.skip("numba is not installed")
+    if shape[0] * shape[2] * shape[3] == 1:
+        shape = (2,) + shape[1:]
+    rng = np.random.default_rng(seed)
+    x = fill(shape, dtype, kind, seed)
+    C = shape[1]
+    w, b = (rng.standard_normal(C).astype(dtype) if affine else None for _ in range(2))
+    dy = rng.standard_normal(shape).astype(dtype)
+    results = {}
+    for use_numba in (True, False):
+        rm, rv = np.zeros(C, dtype), np.ones(C, dtype)
+        with batch_norm_path(use_numba):
+            y, backward = F.batch_norm(x, rm, rv, w, b, training=True, momentum=0.3)
+            results[use_numba] = (y, rm, rv, *(g for g in backward(dy) if g is not None))
+    for name, got, want in zip(("y", "running_mean", "running_var", "dx", "dweight", "dbias"), *results.values()):
+        assert got.dtype == want.dtype, f"{name}: dtype {got.dtype}, the NumPy path gives {want.dtype}"
+        assert_close(got, want, name)
+
+
+@pytest.mark.parametrize("value, expected", [("", True), ("1", False)])
+def test_scratch_no_numba_keeps_batch_norm_in_numpy(value, expected):
+    if normalization._kernels is None:
+        pytest.skip("numba is not installed")
+    env = dict(os.environ, SCRATCH_NO_NUMBA=value, PYTHONPATH=str(ROOT))
+    code = "from scratch.functional import normalization; print(normalization.USE_NUMBA)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(expected), f"SCRATCH_NO_NUMBA={value!r}: USE_NUMBA is {out.strip()}"
 
 
 def test_batch_norm_running_stats_by_hand():

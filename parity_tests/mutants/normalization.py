@@ -7,7 +7,27 @@ from parity_tests.mutants import Mutant
 _NORM = "scratch/functional/normalization.py"
 _TESTS = "parity_tests/test_normalization.py"
 
+_KERNELS = "scratch/functional/_normalization_kernels.py"
+
 MUTANTS = [
+    Mutant(
+        name="norm-kernel-variance-unbiased",
+        file=_KERNELS,
+        old="var[c] = squares / n",
+        new="var[c] = squares / (n - 1)",
+        tests=(_TESTS, "-k", "batch_norm_matches_torch and numba"),
+        why="batch norm normalises with the biased variance (divide by n); the unbiased one is only for "
+            "running_var",
+    ),
+    Mutant(
+        name="norm-kernel-grad-input-variance-path-sign",
+        file=_NORM,
+        old="-a * inv_std ** 2 * sum_dy_centered / n",
+        new="a * inv_std ** 2 * sum_dy_centered / n",
+        tests=(_TESTS, "-k", "batch_norm_matches_torch and numba"),
+        why="the path through the variance subtracts xhat sum(dy xhat) / n; regrouping the per-channel "
+            "constants by hand is where its sign gets lost",
+    ),
     Mutant(
         name="norm-backward-no-mean-term",
         file=_NORM,
@@ -28,16 +48,16 @@ MUTANTS = [
     Mutant(
         name="norm-running-var-biased",
         file=_NORM,
-        old="momentum * var.reshape(C) * (n / (n - 1))",
-        new="momentum * var.reshape(C)",
+        old="momentum * var * (n / (n - 1))",
+        new="momentum * var",
         tests=(_TESTS, "-k", "batch_norm_matches_torch or running_stats_by_hand"),
         why="the batch is normalised with the biased variance, but torch tracks the unbiased one (n / (n - 1))",
     ),
     Mutant(
         name="norm-momentum-weights-old-value",
         file=_NORM,
-        old="running_mean[...] = (1 - momentum) * running_mean + momentum * mean.reshape(C)",
-        new="running_mean[...] = momentum * running_mean + (1 - momentum) * mean.reshape(C)",
+        old="running_mean[...] = (1 - momentum) * running_mean + momentum * mean",
+        new="running_mean[...] = momentum * running_mean + (1 - momentum) * mean",
         tests=(_TESTS, "-k", "batch_norm_matches_torch or running_stats_by_hand"),
         why="torch's momentum is the weight of the NEW batch (0.1), the opposite of the usual 'decay 0.9' convention",
     ),
