@@ -53,7 +53,8 @@ def status(row: dict) -> str:
     if row.get("numba_peak_fraction") is not None:
         frac = max(frac, row["numba_peak_fraction"])
     if want is not None and frac is not None and frac < want:
-        missed.append(f"MISSED {frac:.0%} of peak < {want:.0%}")
+        shown = f"{frac:.0%}" if f"{frac:.0%}" != f"{want:.0%}" else f"{frac:.1%}"  # never '60% < 60%'
+        missed.append(f"MISSED {shown} of peak < {want:.0%}")
     if missed:
         return "; ".join(missed)
     return "ok" if row.get("target") is not None else "no target"
