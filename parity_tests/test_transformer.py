@@ -33,13 +33,15 @@ pytestmark = pytest.mark.filterwarnings("ignore:Support for mismatched",
 @st.composite
 def block_config(draw, dtype=np.float64):
     """Constructor arguments shared by the encoder and decoder layers, and whether torch runs in eval mode."""
-    # float32: d_model >= 4. LayerNorm over 1 or 2 features is ill-conditioned in float32: over one, x - mean is 0
+    # float32: d_model = 6. LayerNorm over few features is ill-conditioned in float32: over one, x - mean is 0
     # exactly here while torch's kernel leaves a rounding residue (~1e-5 in norm.weight.grad); over two close
-    # values, the 1/std in the backward amplifies either side's rounding past the table. float64 covers them.
+    # values, the 1/std in the backward amplifies either side's rounding past the table. Over four it still does
+    # now and then: a decoder case with d_model = 4 (seed 277) put the two float32 out_proj gradients 8e-4 apart,
+    # and with another upstream gradient both were 1e-4 from torch's float64 one. float64 covers every size.
     if dtype == np.float64:
         nhead, head_dim = draw(st.integers(1, 2)), draw(st.integers(1, 3))
     else:
-        nhead, head_dim = 2, draw(st.integers(2, 3))
+        nhead, head_dim = 2, 3
     eval_mode = draw(st.booleans())
     return dict(d_model=nhead * head_dim, nhead=nhead, dim_feedforward=draw(st.integers(1, 6)),
                 dropout=draw(st.sampled_from([0.1, 0.5])) if eval_mode else 0.0,
