@@ -15,6 +15,7 @@ Every call records its errors under the layer's name in ``RECORDS``; the verific
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -272,6 +273,18 @@ def check_state_dict_layout(layer: str, np_module, torch_module) -> None:
     copy_weights(torch_module, np_module)  # and back
     for k, v in np_module.state_dict().items():
         assert np.array_equal(v, before[k]), f"{layer}: {k} changed on the way back from torch"
+
+
+@contextlib.contextmanager
+def switched(module, name: str, value):
+    """Set a module-level switch (``recurrent.USE_NUMBA``, ``normalization.USE_NUMBA``) for the block's duration:
+    the tests of a layer with a numba path and a NumPy path run both through it."""
+    saved = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, saved)
 
 
 def torch_dtype(dtype):

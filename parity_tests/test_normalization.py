@@ -2,7 +2,6 @@
 layout, bad input."""
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import subprocess
@@ -20,7 +19,7 @@ import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (assert_close, check_function, check_gradcheck, check_module,
-                                  check_state_dict_layout, torch_dtype)
+                                  check_state_dict_layout, switched, torch_dtype)
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, distinct, fill, float_arrays, seeds
 from parity_tests.tolerances import parity
 from scratch.functional import normalization
@@ -138,16 +137,10 @@ def present(*indices_and_arrays):
 PATHS = [pytest.param(True, id="numba"), pytest.param(False, id="numpy")]
 
 
-@contextlib.contextmanager
 def batch_norm_path(use_numba: bool):
     if use_numba and normalization._kernels is None:
         pytest.skip("numba is not installed")
-    saved = normalization.USE_NUMBA
-    normalization.USE_NUMBA = use_numba
-    try:
-        yield
-    finally:
-        normalization.USE_NUMBA = saved
+    return switched(normalization, "USE_NUMBA", use_numba)
 
 
 @pytest.mark.parametrize("use_numba", PATHS)

@@ -9,7 +9,6 @@ mask, and its own draws cannot be reproduced in NumPy).
 """
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 import pytest
@@ -23,7 +22,7 @@ import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (assert_close, check_function, check_gradcheck, check_module,
-                                  check_state_dict_layout, torch_dtype)
+                                  check_state_dict_layout, switched, torch_dtype)
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, float_arrays, seeds
 from scratch.functional import recurrent
 from scratch.functional.recurrent import param_names
@@ -463,14 +462,8 @@ def test_recurrent_bad_input():
 # NumPy step functions, the readable reference, so that both paths are proven against torch and by gradcheck. Each
 # name extends the name of the test it mirrors, so a -k selection of that test selects this one too.
 
-@contextlib.contextmanager
 def numpy_steps():
-    saved = recurrent.USE_NUMBA
-    recurrent.USE_NUMBA = False
-    try:
-        yield
-    finally:
-        recurrent.USE_NUMBA = saved
+    return switched(recurrent, "USE_NUMBA", False)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
