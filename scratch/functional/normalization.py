@@ -177,6 +177,9 @@ def batch_norm(x: np.ndarray, running_mean: np.ndarray | None, running_var: np.n
         Evaluation: mean and var are constants, so ``dx = dy * weight * s``.
         ``backward(dy)`` returns ``(dx, None, None, dweight, dbias)``: running statistics get no gradient.
 
+        Where numba is installed, training on inputs with spatial dims runs these formulas in the fused kernels of
+        ``_normalization_kernels`` (the same values to rounding); ``USE_NUMBA = False`` keeps this NumPy code.
+
     Examples:
         >>> x = np.arange(24.0).reshape(4, 3, 2)
         >>> rm, rv = np.zeros(3), np.ones(3)
