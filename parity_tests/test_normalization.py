@@ -197,6 +197,20 @@ def test_batch_norm_kernels_match_numpy_path(dtype, shape, affine, kind, seed):
         assert_close(got, want, name)
 
 
+@pytest.mark.parametrize("use_numba", PATHS)
+@pytest.mark.parametrize("shape", [(0, 3, 4), (2, 3, 0), (0, 3, 2, 2)])
+def test_batch_norm_of_empty_input_matches_torch(use_numba, shape):
+    # No values at all: torch returns empty outputs and gradients; so must both paths. The statistics are 0 / 0
+    # (NaN, as torch's), which the suite's strict floating-point errors would otherwise turn into an exception.
+    x = np.zeros(shape, np.float32)
+    with batch_norm_path(use_numba), np.errstate(invalid="ignore", divide="ignore"):
+        y, backward = F.batch_norm(x, None, None, np.ones(3, np.float32), np.zeros(3, np.float32), training=True)
+        dx, _, _, dweight, dbias = backward(np.zeros_like(y))
+    assert y.shape == dx.shape == shape and dweight.shape == dbias.shape == (3,)
+    y_t = torch.nn.functional.batch_norm(torch.from_numpy(x), None, None, torch.ones(3), torch.zeros(3), training=True)
+    assert tuple(y_t.shape) == shape
+
+
 @pytest.mark.parametrize("value, expected", [("", True), ("1", False)])
 def test_scratch_no_numba_keeps_batch_norm_in_numpy(value, expected):
     if normalization._kernels is None:

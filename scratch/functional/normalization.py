@@ -253,8 +253,9 @@ def _batch_norm_train_fused(x, running_mean, running_var, weight, bias, momentum
     """batch_norm in training through the numba kernels: the same values as the NumPy code (to rounding), the
     formulas regrouped per channel as ``_normalization_kernels`` derives."""
     N, C = x.shape[:2]
-    x3 = np.ascontiguousarray(x).reshape(N, C, -1)  # (N, C, L)
-    n = N * x3.shape[2]
+    L = math.prod(x.shape[2:])
+    x3 = np.ascontiguousarray(x).reshape(N, C, L)  # explicit L: reshape cannot infer it for an empty batch
+    n = N * L
     mean, var = np.empty(C), np.empty(C)  # float64 whatever x's dtype
     _kernels.channel_stats(x3, mean, var)
     _update_running_stats(running_mean, running_var, mean.astype(x.dtype), var.astype(x.dtype), momentum, n)
