@@ -291,6 +291,21 @@ def test_mha_gradcheck(case, seed):
     module_gradcheck("MultiheadAttention", layer, *inputs, n_grads=3, seed=seed)
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("packed", [True, False], ids=["one-array", "three-arrays"])
+def test_mha_empty_batch_matches_torch(batch_first, packed):
+    # A batch of no sequences: empty outputs and gradients, as torch gives, on both in-projection paths.
+    shape = (0, 3, 6) if batch_first else (3, 0, 6)
+    layer = nn.MultiheadAttention(6, 2, batch_first=batch_first)
+    twin = tnn.MultiheadAttention(6, 2, batch_first=batch_first)
+    x = np.zeros(shape, np.float32)
+    kv = x if packed else np.ones(shape, np.float32)
+    (out, _), backward = layer(x, kv, kv)
+    grads = backward((np.zeros_like(out), None))
+    assert out.shape == tuple(twin(torch.from_numpy(x), torch.from_numpy(kv), torch.from_numpy(kv))[0].shape)
+    assert [g.shape for g in grads] == [shape] * 3
+
+
 def test_mha_self_attention_gradient_is_the_sum():
     # torch sees one tensor passed three times and sums its three gradients; our backward returns the three.
     rng = np.random.default_rng(0)

@@ -32,7 +32,7 @@ def _heads_last(x: np.ndarray, batch_first: bool) -> np.ndarray:
 def _merge_heads(x: np.ndarray, batch_first: bool) -> np.ndarray:
     """The inverse of ``_split_heads``: ``(N, H, T, d)`` -> ``(N, T, H*d)`` or ``(T, N, H*d)`` (a copy)."""
     y = _heads_last(x, batch_first)
-    return y.reshape(y.shape[:2] + (-1,))
+    return y.reshape(y.shape[:2] + (x.shape[1] * x.shape[3],))  # H * d written out: -1 fails on an empty batch
 
 
 class MultiheadAttention(Module):
