@@ -103,13 +103,6 @@ def _switched(module, switch: str, value: bool, step):
     return run
 
 
-def _conv_path(use_winograd: bool, step):
-    """``step`` with conv2d's Winograd switch (``scratch.functional.conv.USE_WINOGRAD``) set for its duration."""
-    from scratch.functional import conv
-
-    return _switched(conv, "USE_WINOGRAD", use_winograd, step)
-
-
 def conv2d_case(N: int, C_in: int = 16, C_out: int = 32, H: int = 32, k: int = 3, padding: int = 1,
                 target: float | None = None) -> Case:
     """Conv2d with bias, stride 1; the issue's target shape is N=64, 16 -> 32 channels, 32x32, 3x3, padding 1.
@@ -133,9 +126,9 @@ def conv2d_case(N: int, C_in: int = 16, C_out: int = 32, H: int = 32, k: int = 3
     step = numpy_step(F.conv2d, (x, w, b), dy, padding=padding)
     winograd = conv.USE_WINOGRAD and k == 3
     return Case("conv2d", "conv2d", f"x {_fmt(x.shape)}, weight {_fmt(w.shape)}, bias, padding {padding}",
-                _conv_path(False, step),
+                _switched(conv, "USE_WINOGRAD", False, step),
                 torch_step(torch.nn.functional.conv2d, args_t, torch.from_numpy(dy), padding=padding),
-                numba_fn=_conv_path(True, step) if winograd else None,
+                numba_fn=_switched(conv, "USE_WINOGRAD", True, step) if winograd else None,
                 flops=flops, target=target, peak_target=0.6 if target is not None else None,
                 note="numpy: im2col; numba: Winograd F(4x4, 3x3) with numba tile transforms (conv2d's default for "
                      "3x3 stride-1 kernels), whose GFLOP/s and % of peak are effective rates: the direct "

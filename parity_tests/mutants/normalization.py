@@ -8,6 +8,7 @@ _NORM = "scratch/functional/normalization.py"
 _TESTS = "parity_tests/test_normalization.py"
 
 _KERNELS = "scratch/functional/_normalization_kernels.py"
+_FUSED_TESTS = (_TESTS, "-k", "batch_norm_matches_torch and numba")  # batch_norm through the numba kernels
 
 MUTANTS = [
     Mutant(
@@ -15,7 +16,7 @@ MUTANTS = [
         file=_KERNELS,
         old="var[c] = squares / n",
         new="var[c] = squares / (n - 1)",
-        tests=(_TESTS, "-k", "batch_norm_matches_torch and numba"),
+        tests=_FUSED_TESTS,
         why="batch norm normalises with the biased variance (divide by n); the unbiased one is only for "
             "running_var",
     ),
@@ -24,7 +25,7 @@ MUTANTS = [
         file=_NORM,
         old="-a * inv_std ** 2 * sum_dy_centered / n",
         new="a * inv_std ** 2 * sum_dy_centered / n",
-        tests=(_TESTS, "-k", "batch_norm_matches_torch and numba"),
+        tests=_FUSED_TESTS,
         why="the path through the variance subtracts xhat sum(dy xhat) / n; regrouping the per-channel "
             "constants by hand is where its sign gets lost",
     ),

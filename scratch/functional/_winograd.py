@@ -24,6 +24,8 @@ through matrix products: ``Z = P X Q`` gives ``dX = P^T dZ Q^T``)::
     dU[xi]  = dM[xi] @ V[xi]^T             summed over every tile of every image
     dV[xi]  = U[xi]^T @ dM[xi]
     dweight = G^T dU G
+    dx      = sum over windows of B dV B^T, added back where each window read x (windows overlap by 2 pixels),
+              then the padding cropped
     dbias   = sum over tiles of dM[1, 1]   (column 1 of A^T is all ones: dM[1, 1] is the sum of the tile dY)
 
 The backward recomputes V from x rather than keeping the forward's: at 32x32, V is 2.6x the size of x, and storing
@@ -31,8 +33,6 @@ it sent it out to memory and back, slower than transforming x again.
 
 The batch runs in passes of a few images each (``TILES_PER_PASS``), so that one pass's V, M, dM and dV stay in the
 cache between the transforms and the products; with several threads, each takes a contiguous run of passes.
-    dx      = sum over windows of B dV B^T, added back where each window read x (windows overlap by 2 pixels),
-              then the padding cropped
 
 Precision: the transforms multiply by up to 8 (A) and divide by up to 24 (G), so float32 results carry more
 rounding than im2col's. Measured against a float64 reference (N=8, 16x16, largest error over the largest value): 3e-6

@@ -187,7 +187,9 @@ def grad_input_tiles(dV, th, tw, pad_top, pad_left, dx):
     dxp = np.empty((4 * th + 2, W), dx.dtype)  # gradient of one plane, padded above and below
     for c in range(C):
         # Along the rows: t = dV B^T. Windows overlap by 2 pixels, so pixels 0 and 1 of every tile but the first
-        # also take what pixels 4 and 5 of the tile before it send back.
+        # also take what pixels 4 and 5 of the tile before it send back. Those two are recomputed from tile p - 1
+        # (4 adds, LLVM drops the rest of that _b6) rather than carried over from the previous iteration: a value
+        # carried from one iteration to the next would keep the loop from being vectorised.
         for a in range(6):
             g0, g1, g2, g3, _, _ = _b6(dV[6 * a, c, 0], dV[6 * a + 1, c, 0], dV[6 * a + 2, c, 0],
                                        dV[6 * a + 3, c, 0], dV[6 * a + 4, c, 0], dV[6 * a + 5, c, 0])
