@@ -91,7 +91,7 @@ def linear_cases(quick: bool) -> list[Case]:
 
 
 def _switched(module, switch: str, value: bool, step):
-    """``step`` with a module's path switch (``conv.USE_WINOGRAD``, ``normalization.USE_NUMBA``) set for its
+    """``step`` with a module's path switch (``conv.USE_WINOGRAD``, ``normalization.USE_NUMBA``, ``pooling.USE_NUMBA``) set for its
     duration: one side of a row runs the NumPy code, the other the numba kernels."""
     def run():
         saved = getattr(module, switch)
@@ -169,10 +169,16 @@ def _pool_inputs(quick: bool):
 def max_pool2d_cases(quick: bool) -> list[Case]:
     torch = harness.set_torch_threads()
     x, dy = _pool_inputs(quick)
+    from scratch.functional import pooling
+
+    step = numpy_step(F.max_pool2d, (x, 2), dy)
+    fused = pooling.USE_NUMBA
     return [Case("max_pool2d", "max_pool2d", f"x {_fmt(x.shape)}, kernel 2, stride 2",
-                 numpy_step(F.max_pool2d, (x, 2), dy),
+                 _switched(pooling, "USE_NUMBA", False, step),
                  torch_step(torch.nn.functional.max_pool2d, (_leaf(torch, x), 2), torch.from_numpy(dy)),
-                 target=1.5)]
+                 numba_fn=_switched(pooling, "USE_NUMBA", True, step) if fused else None,
+                 target=1.5, note="numba: the kernels of _pooling_kernels (max_pool2d's default where numba is "
+                                  "installed)" if fused else "")]
 
 
 def avg_pool2d_cases(quick: bool) -> list[Case]:

@@ -14,11 +14,29 @@ from hypothesis import strategies as st
 
 import scratch.functional as F
 import scratch.nn as nn
+from scratch.functional import pooling
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import check_function, check_gradcheck, check_module, check_state_dict_layout
+from parity_tests.harness import check_function, check_gradcheck, check_module, check_state_dict_layout, switched
 from parity_tests.strategies import KINDS, distinct, fill, float_arrays, seeds, sides
 from parity_tests.tolerances import parity
+
+# max_pool2d has two paths: the numba kernels (the default where numba is installed) and the NumPy code, which is
+# the definition. Every max_pool2d parity test runs both.
+PATHS = [pytest.param(True, id="numba"), pytest.param(False, id="numpy")]
+
+
+def max_pool_path(use_numba: bool):
+    if use_numba and pooling._kernels is None:
+        pytest.skip("numba is not installed")
+    return switched(pooling, "USE_NUMBA", use_numba)
+
+
+@pytest.fixture(params=PATHS)
+def each_max_pool_path(request):
+    """Runs a (non-hypothesis) test once on each max_pool2d path."""
+    with max_pool_path(request.param):
+        yield request.param
 
 DTYPES = [np.float64, np.float32]
 
@@ -135,21 +153,25 @@ _CEIL_EXACT = [np.arange(36.0).reshape(1, 1, 6, 6), 3, 1, 0, 1, True, False]  # 
 @example(case=_CEIL_KERNEL_OVER_INPUT, seed=0)
 @example(case=_CEIL_EXACT, seed=0)
 @example(case=[np.ones((1, 2, 5, 5)), 3, 1, 1, 2, False, True], seed=0)  # dilated, padded, overlapping, all ties
-def test_max_pool2d_matches_torch(dtype, case, seed):
+@pytest.mark.parametrize("use_numba", PATHS)
+def test_max_pool2d_matches_torch(use_numba, dtype, case, seed):
     x, *args = _cast(case, dtype)
-    _check_max_pool2d(x, args, seed)
+    with max_pool_path(use_numba):
+        _check_max_pool2d(x, args, seed)
 
 
 @given(case=max_pool2d_case(), seed=seeds)
 @example(case=_ALL_EQUAL, seed=0)
 @example(case=_STRIDE_OVER_KERNEL, seed=0)
-def test_max_pool2d_gradcheck(case, seed):
+@pytest.mark.parametrize("use_numba", PATHS)
+def test_max_pool2d_gradcheck(use_numba, case, seed):
     # distinct values: at a tie the max is not differentiable, central differences average the tied slopes
     case = [distinct(case[0].shape, seed)] + case[1:]
-    check_gradcheck("max_pool2d", F.max_pool2d, *case, wrt=[0], seed=seed)
+    with max_pool_path(use_numba):
+        check_gradcheck("max_pool2d", F.max_pool2d, *case, wrt=[0], seed=seed)
 
 
-def test_max_pool2d_ties_go_to_the_first_max():
+def test_max_pool2d_ties_go_to_the_first_max(each_max_pool_path):
     # Every window is all ties: torch routes each window's gradient to its first real element in row-major order.
     x = np.ones((1, 1, 3, 3))
     (y, indices), backward = F.max_pool2d(x, 2, stride=1, return_indices=True)
@@ -163,7 +185,7 @@ def test_max_pool2d_ties_go_to_the_first_max():
 
 
 @pytest.mark.parametrize("fill_value", [-np.inf, np.nan])
-def test_max_pool2d_infinite_and_nan_windows_match_torch(fill_value):
+def test_max_pool2d_infinite_and_nan_windows_match_torch(each_max_pool_path, fill_value):
     # An all -inf window ties with its -inf padding, which torch never reads; a NaN wins every window it is in
     # (torch keeps the last NaN it meets).
     x = np.arange(32.0).reshape(2, 1, 4, 4)
@@ -174,7 +196,7 @@ def test_max_pool2d_infinite_and_nan_windows_match_torch(fill_value):
 
 
 @pytest.mark.parametrize("stride", [2, 1])  # windows side by side, and overlapping
-def test_max_pool2d_routes_infinite_and_nan_gradients_like_torch(stride):
+def test_max_pool2d_routes_infinite_and_nan_gradients_like_torch(each_max_pool_path, stride):
     # torch scatters each window's dy to its max alone: an inf or NaN upstream gradient reaches that one pixel and
     # no other (a 0/1 mask times inf would put NaN on the window's other pixels).
     x = np.random.default_rng(0).standard_normal((2, 3, 5, 5))
@@ -371,3 +393,30 @@ def test_pooling_bad_arguments_and_gradients():
             backward(_X)
         with pytest.raises(TypeError, match=rf"{name}.backward expected dy of dtype float64.*got float32"):
             backward(np.zeros((2, 3, 2, 2), np.float32))
+
+
+@given(case=max_pool2d_case(), seed=seeds)
+@example(case=[np.ones((1, 2, 5, 5)), 3, 1, 1, 2, False, True], seed=0)  # dilated, padded, overlapping, all ties
+def test_max_pool2d_paths_agree(case, seed):
+    # The numba kernels and the NumPy code pick the same tap in every window (ties, -inf, NaN included), so the
+    # outputs and indices are equal; the gradients add overlapping windows' shares in another order.
+    if pooling._kernels is None:
+        pytest.skip("numba is not installed")
+    x, *args = case
+    dy = np.random.default_rng(seed).standard_normal(TF.max_pool2d(torch.from_numpy(x), *args[:5]).shape)
+    results = []
+    for use_numba in (True, False):
+        with switched(pooling, "USE_NUMBA", use_numba):
+            out, backward = F.max_pool2d(x, *args[:5], return_indices=True)
+            results.append((*out, backward(dy)[0]))
+    (y1, i1, dx1), (y2, i2, dx2) = results
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(i1, i2)
+    tol = parity(np.float64)
+    np.testing.assert_allclose(dx1, dx2, rtol=tol.rtol, atol=tol.atol)
+
+
+def test_max_pool2d_empty_batch(each_max_pool_path):
+    x = np.zeros((0, 3, 4, 4), np.float32)
+    y, backward = F.max_pool2d(x, 2)
+    assert y.shape == (0, 3, 2, 2) and backward(np.zeros_like(y))[0].shape == x.shape

@@ -5,7 +5,26 @@ _FILE = "scratch/functional/pooling.py"
 _MAX_TESTS = ("parity_tests/test_pooling.py", "-k", "test_max_pool2d_matches_torch or test_max_pool2d_ties")
 _AVG_TESTS = ("parity_tests/test_pooling.py", "-k", "test_avg_pool2d_matches_torch or test_avg_pool2d_gradcheck")
 
+_KERNELS = "scratch/functional/_pooling_kernels.py"
+_KERNEL_TESTS = ("parity_tests/test_pooling.py", "-k", "max_pool2d_matches_torch and numba")
+
 MUTANTS = [
+    Mutant(
+        name="maxpool-kernel-last-max-wins-ties",
+        file=_KERNELS,
+        old="take = (v > best) | (v != v)",
+        new="take = (v >= best) | (v != v)",
+        tests=_KERNEL_TESTS,
+        why="the numba forward must keep the first of equal maxima, as torch and the NumPy code do",
+    ),
+    Mutant(
+        name="maxpool-kernel-backward-ignores-dilation",
+        file=_KERNELS,
+        old="dx[n, c, i * sH - pH + a * dH, j * sW - pW + b * dW] += dy[n, c, i, j]",
+        new="dx[n, c, i * sH - pH + a * dH, j * sW - pW + b] += dy[n, c, i, j]",
+        tests=_KERNEL_TESTS,
+        why="the numba backward must scatter to the tap the forward picked, dilation included",
+    ),
     Mutant(
         name="maxpool-last-max-wins-ties",
         file=_FILE,

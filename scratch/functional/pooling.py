@@ -10,14 +10,26 @@ passes per kernel offset, with no copy of the windows. Adaptive average pooling 
 size instead, and is two small matrix products.
 
 Layouts are torch's: input ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
+
+Where numba is installed, max_pool2d runs ``_pooling_kernels`` instead: the same rule, each window read once forward
+and each gradient scattered once backward (``USE_NUMBA = False``, or ``SCRATCH_NO_NUMBA=1`` in the environment,
+keeps the NumPy code, which stays the definition).
 """
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
 from scratch._checks import check_float, check_grad, check_ndim, fmt_shape, ntuple
+
+try:
+    from scratch.functional import _pooling_kernels as _kernels
+except ImportError:  # numba is optional
+    _kernels = None
+
+USE_NUMBA = _kernels is not None and os.environ.get("SCRATCH_NO_NUMBA", "") in ("", "0")
 
 
 def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> int:
@@ -94,16 +106,23 @@ def _taps(xp, kernel, stride, dilation, out):
             for a in range(kH) for b in range(kW)]
 
 
-def _pad(x4, padding, kernel, stride, dilation, out, value):
-    """``x4`` padded by ``padding`` on every side with ``value``, plus the rows and columns a ceil_mode window
-    hangs over the bottom or right edge; ``x4`` itself when there is nothing to pad."""
-    N, C, H, W = x4.shape
+def _padded_shape(shape, padding, kernel, stride, dilation, out) -> tuple:
+    """The shape of ``x4`` padded by ``padding`` on every side, plus the rows and columns a ceil_mode window hangs
+    over the bottom or right edge."""
+    N, C, H, W = shape
     (pH, pW), (kH, kW), (sH, sW), (dH, dW), (Ho, Wo) = padding, kernel, stride, dilation, out
     over_h = max(0, sH * (Ho - 1) + dH * (kH - 1) + 1 - (H + 2 * pH))
     over_w = max(0, sW * (Wo - 1) + dW * (kW - 1) + 1 - (W + 2 * pW))
-    if pH == pW == over_h == over_w == 0:
+    return N, C, H + 2 * pH + over_h, W + 2 * pW + over_w
+
+
+def _pad(x4, padding, kernel, stride, dilation, out, value):
+    """``x4`` padded with ``value`` to ``_padded_shape``; ``x4`` itself when there is nothing to pad."""
+    shape = _padded_shape(x4.shape, padding, kernel, stride, dilation, out)
+    if shape == x4.shape:
         return x4  # only read through views: no copy needed
-    return np.pad(x4, ((0, 0), (0, 0), (pH, pH + over_h), (pW, pW + over_w)), constant_values=value)
+    (pH, pW), H, W = padding, x4.shape[2], x4.shape[3]
+    return np.pad(x4, ((0, 0), (0, 0), (pH, shape[2] - H - pH), (pW, shape[3] - W - pW)), constant_values=value)
 
 
 def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
@@ -145,6 +164,10 @@ def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, c
         ``backward`` takes ``dy`` or the pair ``(dy, dindices)``; integer indices have no gradient, so
         ``dindices`` is ignored.
 
+        Where numba is installed, forward and backward run ``_pooling_kernels`` (the same picks, so the same
+        output and indices; overlapping windows' gradient shares add in another order); ``USE_NUMBA = False``
+        keeps this NumPy code.
+
     Examples:
         >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
         >>> y, backward = max_pool2d(x, 2)
@@ -166,28 +189,14 @@ def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, c
     cols = np.arange(Wo)[:, None] * sW - pW + np.arange(kW) * dW  # (Wo, kW)
     row_real, col_real = (rows >= 0) & (rows < H), (cols >= 0) & (cols < W)
 
-    xp = _pad(x4, padding, kernel, stride, dilation, out, -np.inf)
-    taps = _taps(xp, kernel, stride, dilation, out)  # K views (N, C, Ho, Wo), row-major: tap k = a kW + b
-    y4 = taps[0][2].copy()
-    for _, _, tap in taps[1:]:
-        np.maximum(y4, tap, out=y4)  # (N, C, Ho, Wo); NaN if the window holds one (maximum propagates it)
-
-    # Which tap each window's max came from: torch reads a window in row-major order and keeps an element only if
-    # it is strictly larger than the best so far, so it picks the FIRST tap equal to the max. Going through the
-    # taps backwards and overwriting wherever a tap equals the max leaves exactly that one. A tap in the -inf
-    # padding is masked out: in a window of -inf it would tie with a real -inf, and torch never reads padding.
-    # "arg = k where hit" is written as arithmetic, arg -= hit * (arg - k): a masked copy (np.copyto(..., where=)
-    # or np.where) measured 3 to 8 times slower on these arrays.
-    arg = np.full(y4.shape, K, dtype=np.int8 if K < 128 else np.int32)  # (N, C, Ho, Wo), tap a * kW + b picked
-    for a, b, tap in reversed(taps):
-        hit = tap == y4
-        inside = row_real[:, a, None] & col_real[None, :, b]  # (Ho, Wo): the tap reads x, not padding
-        if not inside.all():
-            hit &= inside
-        arg -= hit * (arg - (a * kW + b))
-    if np.isnan(y4).any():  # torch takes every NaN it meets (NaN is never "smaller"), so the last NaN wins
-        for a, b, tap in taps:
-            arg -= np.isnan(tap) * (arg - (a * kW + b))
+    fused = USE_NUMBA
+    arg_dtype = np.int8 if K < 128 else np.int32
+    if fused:
+        x4 = np.ascontiguousarray(x4)
+        y4, arg = np.empty((N, C, Ho, Wo), x.dtype), np.empty((N, C, Ho, Wo), arg_dtype)
+        _kernels.max_pool_forward(x4, kH, kW, sH, sW, pH, pW, dH, dW, y4, arg)
+    else:
+        y4, arg = _max_pool_numpy(x4, kernel, stride, padding, dilation, out, row_real, col_real, arg_dtype)
     y = y4 if x.ndim == 4 else y4[0]
 
     def backward(dy):
@@ -195,10 +204,14 @@ def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, c
             dy = dy[0]  # the pair (dy, dindices) mirroring the output: indices are integers, without a gradient
         dy = check_grad("max_pool2d", dy, y)
         dy4 = dy.reshape(N, C, Ho, Wo)
+        if fused:
+            dx = np.zeros((N, C, H, W), x.dtype)
+            _kernels.max_pool_backward(np.ascontiguousarray(dy4, dtype=x.dtype), arg, kW, sH, sW, pH, pW, dH, dW, dx)
+            return (dx if x.ndim == 4 else dx[0],)
         # dy times a 0/1 mask is exact for finite dy; an inf or NaN times 0 would be NaN, so select instead there
         # (the masked select is the slower pass, kept for the case that needs it)
         finite = np.isfinite(dy4).all()
-        dxp = np.zeros(xp.shape, dtype=x.dtype)
+        dxp = np.zeros(_padded_shape(x4.shape, padding, kernel, stride, dilation, out), dtype=x.dtype)
         for a, b, routed in _taps(dxp, kernel, stride, dilation, out):
             # the windows whose max sits at tap (a, b) add their dy to that pixel; the others add 0
             picked = arg == a * kW + b
@@ -213,6 +226,35 @@ def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, c
     picked_col = cols[np.arange(Wo), arg % kW]
     indices4 = (picked_row * W + picked_col).astype(np.int64)
     return (y, indices4 if x.ndim == 4 else indices4[0]), backward
+
+
+def _max_pool_numpy(x4, kernel, stride, padding, dilation, out, row_real, col_real, arg_dtype):
+    """max_pool2d's forward in NumPy: ``(y4, arg)``, the max of each window and the tap ``a * kW + b`` it came from."""
+    kH, kW = kernel
+    K = kH * kW
+    xp = _pad(x4, padding, kernel, stride, dilation, out, -np.inf)
+    taps = _taps(xp, kernel, stride, dilation, out)  # K views (N, C, Ho, Wo), row-major: tap k = a kW + b
+    y4 = taps[0][2].copy()
+    for _, _, tap in taps[1:]:
+        np.maximum(y4, tap, out=y4)  # (N, C, Ho, Wo); NaN if the window holds one (maximum propagates it)
+
+    # Which tap each window's max came from: torch reads a window in row-major order and keeps an element only if
+    # it is strictly larger than the best so far, so it picks the FIRST tap equal to the max. Going through the
+    # taps backwards and overwriting wherever a tap equals the max leaves exactly that one. A tap in the -inf
+    # padding is masked out: in a window of -inf it would tie with a real -inf, and torch never reads padding.
+    # "arg = k where hit" is written as arithmetic, arg -= hit * (arg - k): a masked copy (np.copyto(..., where=)
+    # or np.where) measured 3 to 8 times slower on these arrays.
+    arg = np.full(y4.shape, K, dtype=arg_dtype)  # (N, C, Ho, Wo), tap a * kW + b picked
+    for a, b, tap in reversed(taps):
+        hit = tap == y4
+        inside = row_real[:, a, None] & col_real[None, :, b]  # (Ho, Wo): the tap reads x, not padding
+        if not inside.all():
+            hit &= inside
+        arg -= hit * (arg - (a * kW + b))
+    if np.isnan(y4).any():  # torch takes every NaN it meets (NaN is never "smaller"), so the last NaN wins
+        for a, b, tap in taps:
+            arg -= np.isnan(tap) * (arg - (a * kW + b))
+    return y4, arg
 
 
 def check_divisor_override(layer: str, divisor_override) -> None:
