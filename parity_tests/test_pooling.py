@@ -142,6 +142,11 @@ _STRIDE_OVER_KERNEL = [np.arange(64.0).reshape(1, 1, 8, 8) % 5, 2, 3, 0, 1, Fals
 _CEIL_LAST_WINDOW_DROPPED = [np.arange(25.0).reshape(1, 5, 5), 2, 2, 1, 1, True, True]  # it would start in padding
 _CEIL_KERNEL_OVER_INPUT = [np.arange(16.0).reshape(1, 1, 4, 4), 5, 2, 0, 1, True, False]  # torch allows it: 1 x 1
 _CEIL_EXACT = [np.arange(36.0).reshape(1, 1, 6, 6), 3, 1, 0, 1, True, False]  # windows fit exactly: ceil = floor
+# 2x2 windows side by side (the numba path's own kernel), an odd size whose last row and column no window reads,
+# with ties, -inf and NaN windows
+_TILED_2X2 = [np.array([[1, 1, -np.inf, -np.inf, 7], [0, 1, -np.inf, -np.inf, 7], [np.nan, 2, 3, np.nan, 7],
+                        [2, np.nan, np.nan, 3, 7], [9, 9, 9, 9, 9]], dtype=np.float64)[None, None],
+              2, 2, 0, 1, False, True]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -152,6 +157,7 @@ _CEIL_EXACT = [np.arange(36.0).reshape(1, 1, 6, 6), 3, 1, 0, 1, True, False]  # 
 @example(case=_CEIL_LAST_WINDOW_DROPPED, seed=0)
 @example(case=_CEIL_KERNEL_OVER_INPUT, seed=0)
 @example(case=_CEIL_EXACT, seed=0)
+@example(case=_TILED_2X2, seed=0)
 @example(case=[np.ones((1, 2, 5, 5)), 3, 1, 1, 2, False, True], seed=0)  # dilated, padded, overlapping, all ties
 @pytest.mark.parametrize("use_numba", PATHS)
 def test_max_pool2d_matches_torch(use_numba, dtype, case, seed):
@@ -397,6 +403,7 @@ def test_pooling_bad_arguments_and_gradients():
 
 @given(case=max_pool2d_case(), seed=seeds)
 @example(case=[np.ones((1, 2, 5, 5)), 3, 1, 1, 2, False, True], seed=0)  # dilated, padded, overlapping, all ties
+@example(case=_TILED_2X2, seed=0)
 def test_max_pool2d_paths_agree(case, seed):
     # The numba kernels and the NumPy code pick the same tap in every window (ties, -inf, NaN included), so the
     # outputs and indices are equal; the gradients add overlapping windows' shares in another order.

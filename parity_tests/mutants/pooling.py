@@ -12,10 +12,18 @@ MUTANTS = [
     Mutant(
         name="maxpool-kernel-last-max-wins-ties",
         file=_KERNELS,
-        old="take = (v > best) | (v != v)",
-        new="take = (v >= best) | (v != v)",
+        old="take = (v > best) | (v != v)  # v != v: NaN",
+        new="take = (v >= best) | (v != v)  # v != v: NaN",
         tests=_KERNEL_TESTS,
-        why="the numba forward must keep the first of equal maxima, as torch and the NumPy code do",
+        why="the general numba forward must keep the first of equal maxima, as torch and the NumPy code do",
+    ),
+    Mutant(
+        name="maxpool-kernel-2x2-first-nan-wins",
+        file=_KERNELS,
+        old="take = (v > best) | (v != v)\n",
+        new="take = (v > best) | ((v != v) & (best == best))\n",
+        tests=_KERNEL_TESTS,
+        why="the 2x2 kernel must keep the last NaN of a window, as torch does",
     ),
     Mutant(
         name="maxpool-kernel-backward-ignores-dilation",
