@@ -91,8 +91,8 @@ def linear_cases(quick: bool) -> list[Case]:
 
 
 def _switched(module, switch: str, value: bool, step):
-    """``step`` with a module's path switch (``conv.USE_WINOGRAD``, ``normalization.USE_NUMBA``, ``pooling.USE_NUMBA``) set for its
-    duration: one side of a row runs the NumPy code, the other the numba kernels."""
+    """``step`` with a module's path switch (``conv.USE_WINOGRAD``, ``normalization.USE_NUMBA``,
+    ``pooling.USE_NUMBA``) set for its duration: one side of a row runs the NumPy code, the other the numba kernels."""
     def run():
         saved = getattr(module, switch)
         setattr(module, switch, value)
@@ -167,10 +167,12 @@ def _pool_inputs(quick: bool):
 
 
 def max_pool2d_cases(quick: bool) -> list[Case]:
-    torch = harness.set_torch_threads()
-    x, dy = _pool_inputs(quick)
+    """numpy: the NumPy code over the tap views (``pooling.USE_NUMBA = False``); numba: its default where numba is
+    installed, the kernels of ``_pooling_kernels``."""
     from scratch.functional import pooling
 
+    torch = harness.set_torch_threads()
+    x, dy = _pool_inputs(quick)
     step = numpy_step(F.max_pool2d, (x, 2), dy)
     fused = pooling.USE_NUMBA
     return [Case("max_pool2d", "max_pool2d", f"x {_fmt(x.shape)}, kernel 2, stride 2",

@@ -21,6 +21,7 @@ import os
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import pytest
 import torch
 
 from parity_tests.tolerances import GRADCHECK, GRADCHECK_EPS, parity
@@ -285,6 +286,19 @@ def switched(module, name: str, value):
         yield
     finally:
         setattr(module, name, saved)
+
+
+# A layer with a numba path and a NumPy path (normalization, pooling: ``module.USE_NUMBA``, ``module._kernels``) runs
+# its parity tests on both: parametrize with NUMBA_PATHS and run the test's body inside ``numba_path``.
+NUMBA_PATHS = [pytest.param(True, id="numba"), pytest.param(False, id="numpy")]
+
+
+def numba_path(module, use_numba: bool):
+    """``switched(module, "USE_NUMBA", use_numba)``; the test is skipped when it asks for numba and numba is not
+    installed."""
+    if use_numba and module._kernels is None:
+        pytest.skip("numba is not installed")
+    return switched(module, "USE_NUMBA", use_numba)
 
 
 def torch_dtype(dtype):

@@ -18,8 +18,8 @@ import scratch.functional as F
 import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import (assert_close, check_function, check_gradcheck, check_module,
-                                  check_state_dict_layout, switched, torch_dtype)
+from parity_tests.harness import (NUMBA_PATHS, assert_close, check_function, check_gradcheck, check_module,
+                                  check_state_dict_layout, numba_path, torch_dtype)
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, distinct, fill, float_arrays, seeds
 from parity_tests.tolerances import parity
 from scratch.functional import normalization
@@ -134,16 +134,11 @@ def present(*indices_and_arrays):
 # batch_norm --------------------------------------------------------------------------------------------------------
 # Two paths in training (inputs with spatial dims): the numba kernels (the default where numba is installed) and
 # the NumPy code, which is the definition. Every batch_norm parity test runs both.
-PATHS = [pytest.param(True, id="numba"), pytest.param(False, id="numpy")]
-
-
 def batch_norm_path(use_numba: bool):
-    if use_numba and normalization._kernels is None:
-        pytest.skip("numba is not installed")
-    return switched(normalization, "USE_NUMBA", use_numba)
+    return numba_path(normalization, use_numba)
 
 
-@pytest.mark.parametrize("use_numba", PATHS)
+@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data(), seed=seeds)
 def test_batch_norm_matches_torch(use_numba, dtype, data, seed):
@@ -157,7 +152,7 @@ def test_batch_norm_matches_torch(use_numba, dtype, data, seed):
                        seed=seed)
 
 
-@pytest.mark.parametrize("use_numba", PATHS)
+@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 @given(case=batch_norm_case(np.float64, GRADCHECK_KINDS, max_side=4), seed=seeds)
 @example(case=(np.array([[1.0, 2.0], [3.0, 5.0]]), None, None, np.array([1.5, -0.5]), None, True, 0.1, 1e-5),
          seed=0)  # two values per channel, the fewest training allows
@@ -197,7 +192,7 @@ def test_batch_norm_kernels_match_numpy_path(dtype, shape, affine, kind, seed):
         assert_close(got, want, name)
 
 
-@pytest.mark.parametrize("use_numba", PATHS)
+@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 @pytest.mark.parametrize("shape", [(0, 3, 4), (2, 3, 0), (0, 3, 2, 2)])
 def test_batch_norm_of_empty_input_matches_torch(use_numba, shape):
     # No values at all: torch returns empty outputs and gradients; so must both paths. The statistics are 0 / 0

@@ -17,26 +17,23 @@ import scratch.nn as nn
 from scratch.functional import pooling
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import check_function, check_gradcheck, check_module, check_state_dict_layout, switched
+from parity_tests.harness import (NUMBA_PATHS, check_function, check_gradcheck, check_module,
+                                  check_state_dict_layout, numba_path, switched)
 from parity_tests.strategies import KINDS, distinct, fill, float_arrays, seeds, sides
 from parity_tests.tolerances import parity
 
 # max_pool2d has two paths: the numba kernels (the default where numba is installed) and the NumPy code, which is
 # the definition. Every max_pool2d parity test runs both.
-PATHS = [pytest.param(True, id="numba"), pytest.param(False, id="numpy")]
-
-
 def max_pool_path(use_numba: bool):
-    if use_numba and pooling._kernels is None:
-        pytest.skip("numba is not installed")
-    return switched(pooling, "USE_NUMBA", use_numba)
+    return numba_path(pooling, use_numba)
 
 
-@pytest.fixture(params=PATHS)
+@pytest.fixture(params=NUMBA_PATHS)
 def each_max_pool_path(request):
     """Runs a (non-hypothesis) test once on each max_pool2d path."""
     with max_pool_path(request.param):
         yield request.param
+
 
 DTYPES = [np.float64, np.float32]
 
@@ -159,7 +156,7 @@ _TILED_2X2 = [np.array([[1, 1, -np.inf, -np.inf, 7], [0, 1, -np.inf, -np.inf, 7]
 @example(case=_CEIL_EXACT, seed=0)
 @example(case=_TILED_2X2, seed=0)
 @example(case=[np.ones((1, 2, 5, 5)), 3, 1, 1, 2, False, True], seed=0)  # dilated, padded, overlapping, all ties
-@pytest.mark.parametrize("use_numba", PATHS)
+@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 def test_max_pool2d_matches_torch(use_numba, dtype, case, seed):
     x, *args = _cast(case, dtype)
     with max_pool_path(use_numba):
@@ -169,7 +166,7 @@ def test_max_pool2d_matches_torch(use_numba, dtype, case, seed):
 @given(case=max_pool2d_case(), seed=seeds)
 @example(case=_ALL_EQUAL, seed=0)
 @example(case=_STRIDE_OVER_KERNEL, seed=0)
-@pytest.mark.parametrize("use_numba", PATHS)
+@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 def test_max_pool2d_gradcheck(use_numba, case, seed):
     # distinct values: at a tie the max is not differentiable, central differences average the tied slopes
     case = [distinct(case[0].shape, seed)] + case[1:]

@@ -56,7 +56,7 @@ def max_pool_forward(x, kH, kW, sH, sW, pH, pW, dH, dW, y, arg):
                     for a in range(a_lo[i], a_hi[i]):
                         for b in range(b_lo[j], b_hi[j]):
                             v = plane[h0 + a * dH, w0 + b * dW]
-                            take = (v > best) | (v != v)  # v != v: NaN. No branch: random data mispredicts
+                            take = (v > best) | (v != v)  # v != v: NaN
                             best = v if take else best
                             pick = a * kW + b if take else pick
                     out[i, j] = best
