@@ -4,6 +4,8 @@ An element passes when ``|numpy - torch| <= atol * scale + rtol * |torch|``, whe
 the whole array. Scaling ``atol`` by the array's largest value makes the test about the layer, not about cancellation:
 a gradient element that is the difference of two large, nearly equal sums carries the rounding error of the sums,
 not of its own (small) value. A planted bug moves values by a fraction of ``scale``, orders of magnitude above these.
+Where a whole array can cancel (a saturated softmax's dQ, all ~1e-74), its largest value no longer measures the terms;
+there the test passes the size of the terms as a floor for ``scale`` (``assert_close``'s ``scale_floor``).
 
 float64 is where correctness is proven: its bounds sit a few hundred units of rounding above what two correct
 implementations summing in different orders can differ by. float32 only confirms the layer respects the dtype.
