@@ -398,3 +398,35 @@ def test_unbatched_input_is_one_sample():
     dy = rng.standard_normal(y.shape)
     np.testing.assert_array_equal(y, y1[0])
     np.testing.assert_array_equal(backward(dy), backward1(dy[None])[0])
+
+
+@pytest.mark.parametrize("fn, x_shape, w_shape, kwargs", [
+    (F.conv2d, (2, 3, 7, 6), (4, 3, 5, 5), dict(padding=2, stride=2)),  # im2col
+    (F.conv2d, (3, 7, 6), (6, 1, 3, 2), dict(groups=3, dilation=2)),  # unbatched, grouped
+    (F.conv1d, (2, 3, 9), (4, 3, 3), dict(padding="same")),
+])
+def test_without_input_grad_the_parameter_grads_are_the_same(fn, x_shape, w_shape, kwargs):
+    # input_grad=False, for a first layer whose input is data: backward skips dx and gives the same rest, bit for bit
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    y, backward = fn(x, w, b, **kwargs)
+    y0, backward0 = fn(x, w, b, **kwargs, input_grad=False)
+    dy = rng.standard_normal(y.shape)
+    (dx, dw, db), (dx0, dw0, db0) = backward(dy), backward0(dy)
+    assert dx0 is None and dx.shape == x.shape
+    for a, a0 in ((y, y0), (dw, dw0), (db, db0)):
+        np.testing.assert_array_equal(a, a0)
+
+
+@pytest.mark.parametrize("layer", [nn.Conv1d(2, 3, 3), nn.Conv2d(2, 3, 3)])
+def test_conv_module_input_grad_off_returns_none(layer):
+    x = np.ones((2, 2) + (5,) * layer._d, np.float32)
+    y, backward = layer(x)
+    dx = backward(np.ones_like(y))
+    grad = layer.weight.grad.copy()
+    layer.zero_grad()
+    layer.input_grad = False
+    y, backward = layer(x)
+    assert backward(np.ones_like(y)) is None
+    np.testing.assert_array_equal(layer.weight.grad, grad)
+    assert dx.shape == x.shape

@@ -129,3 +129,19 @@ def test_load_state_dict_is_strict():
         layer.load_state_dict({"weight": np.zeros((2, 4), np.float32)})
     with pytest.raises(ValueError, match=r"weight has shape \(4, 2\) in the state dict but \(2, 4\) in the module"):
         layer.load_state_dict({"weight": np.zeros((4, 2), np.float32), "bias": np.zeros(2, np.float32)})
+
+
+def test_linear_without_input_grad():
+    # input_grad=False, for a first layer whose input is data: no dx, the same parameter gradients
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    y, backward = F.linear(x, w, b)
+    dy = rng.standard_normal(y.shape)
+    dx, dw, db = backward(dy)
+    none, dw0, db0 = F.linear(x, w, b, input_grad=False)[1](dy)
+    assert none is None and dx.shape == x.shape
+    np.testing.assert_array_equal(dw, dw0)
+    np.testing.assert_array_equal(db, db0)
+    layer = nn.Linear(4, 5, dtype=np.float64)
+    layer.input_grad = False
+    assert layer(x)[1](dy) is None and layer.weight.grad.shape == (5, 4)

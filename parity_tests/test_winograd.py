@@ -241,3 +241,21 @@ def test_inputs_and_dy_are_not_changed():
         backward(dy)
         for a, a0 in zip((inp, w, b, dy), before + [dy_before]):
             np.testing.assert_array_equal(a, a0)
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_without_input_grad_the_parameter_grads_are_the_same(path):
+    # input_grad=False (a first layer reading data) skips dx on every path and changes nothing else, bit for bit
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((5, 3, 9, 7)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+
+    def both():
+        y, backward = F.conv2d(x, w, b, padding=1)
+        y0, backward0 = F.conv2d(x, w, b, padding=1, input_grad=False)
+        dy = rng.standard_normal(y.shape)
+        return y, y0, backward(dy), backward0(dy)
+
+    y, y0, (dx, dw, db), (dx0, dw0, db0) = _on_path(path, R.TILES_PER_PASS, both)
+    assert dx0 is None and dx.shape == x.shape
+    for a, a0 in ((y, y0), (dw, dw0), (db, db0)):
+        np.testing.assert_array_equal(a, a0)

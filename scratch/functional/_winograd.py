@@ -181,10 +181,11 @@ def grad_input_tiles(dV, th, tw, pad_top, pad_left, dx):
 
 
 def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_top: int, pad_left: int,
-               out: tuple, transforms):
+               out: tuple, transforms, input_grad: bool = True):
     """Stride-1 3x3 convolution of x ``(N, C_in, H, W)`` by weight ``(C_out, C_in, 3, 3)``, output ``out = (Ho, Wo)``
     starting ``pad_top``/``pad_left`` pixels above and left of x. Returns ``(y, backward)``, where ``backward(dy)``
-    gives ``(dx, dweight, dbias)``, dbias None when bias is. ``transforms``: this module or ``_winograd_kernels``.
+    gives ``(dx, dweight, dbias)``, dbias None when bias is, dx None without ``input_grad``. ``transforms``: this
+    module or ``_winograd_kernels``.
     """
     N, C, H, W = x.shape
     K = weight.shape[0]
@@ -212,7 +213,7 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
 
     def backward(dy):
         dy = np.ascontiguousarray(dy)
-        dx = np.empty((N, C, H, W), dtype)
+        dx = np.empty((N, C, H, W), dtype) if input_grad else None
         Ut = U.transpose(0, 2, 1)  # (36, C_in, C_out)
 
         def backward_pass(n0, n1):
@@ -222,7 +223,8 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
             transforms.input_tiles(x[n0:n1], pad_top, pad_left, th, tw, V)
             dM = np.empty((36, K, (n1 - n0) * per_image), dtype)
             transforms.grad_output_tiles(dy[n0:n1], th, tw, dM)
-            transforms.grad_input_tiles(np.matmul(Ut, dM), th, tw, pad_top, pad_left, dx[n0:n1])
+            if input_grad:
+                transforms.grad_input_tiles(np.matmul(Ut, dM), th, tw, pad_top, pad_left, dx[n0:n1])
             # This pass's shares of dU and of dbias. Column 1 of A^T is all ones, so position (1, 1) of
             # dM = A dY A^T is the sum of the tile dY: summed over the tiles, it is the bias's gradient.
             return np.matmul(dM, V.transpose(0, 2, 1)), dM[_SUM_POSITION].sum(axis=1)

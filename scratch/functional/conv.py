@@ -151,8 +151,9 @@ def _conv_weight_grad(cols: np.ndarray, dy2: np.ndarray, weight_shape: tuple) ->
     return (cols @ dy2.transpose(0, 2, 1)).transpose(0, 2, 1).reshape(weight_shape)
 
 
-def _conv_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: _Geometry):
-    """The convolution through im2col: ``(y, backward)``, ``backward(dy)`` giving ``(dx, dweight)``."""
+def _conv_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: _Geometry, input_grad: bool = True):
+    """The convolution through im2col: ``(y, backward)``, ``backward(dy)`` giving ``(dx, dweight)``, dx None
+    without ``input_grad``."""
     N, C_in = x.shape[:2]
     y, cols = _conv_apply(x, weight, g)  # (N, C_out, *out)
     if bias is not None:
@@ -160,7 +161,8 @@ def _conv_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: 
 
     def backward(dy):
         dy2 = _channels_first(dy, g.groups)  # (G, C_out/G, N * L)
-        return _conv_input_grad(dy2, weight, N, C_in, g), _conv_weight_grad(cols, dy2, weight.shape)
+        dx = _conv_input_grad(dy2, weight, N, C_in, g) if input_grad else None
+        return dx, _conv_weight_grad(cols, dy2, weight.shape)
 
     return y, backward
 
@@ -216,7 +218,7 @@ def _fmt_size(size) -> str:
     return "x".join(str(int(s)) for s in size)
 
 
-def _convnd(layer: str, d: int, x, weight, bias, stride, padding, dilation, groups):
+def _convnd(layer: str, d: int, x, weight, bias, stride, padding, dilation, groups, input_grad):
     """conv1d / conv2d: validate, then forward and backward through the shared core."""
     stride, dilation = _check_common(layer, x, weight, d, stride, dilation, groups, transposed=False)
     unbatched = x.ndim == d + 1
@@ -241,9 +243,9 @@ def _convnd(layer: str, d: int, x, weight, bias, stride, padding, dilation, grou
     g = _Geometry(kernel, stride, dilation, pad_lo, pad_hi, tuple(size), out, groups)
 
     if _winograd_applies(g):  # its backward gives the bias's gradient too, from the transformed dy (_winograd.py)
-        yb, core_backward = _winograd.conv2d_3x3(xb, weight, bias, *pad_lo, out, _winograd_kernels)
+        yb, core_backward = _winograd.conv2d_3x3(xb, weight, bias, *pad_lo, out, _winograd_kernels, input_grad)
     else:
-        yb, im2col_backward = _conv_im2col(xb, weight, bias, g)  # (N, C_out, *out)
+        yb, im2col_backward = _conv_im2col(xb, weight, bias, g, input_grad)  # (N, C_out, *out)
 
         def core_backward(dyb):
             dx, dweight = im2col_backward(dyb)
@@ -254,13 +256,13 @@ def _convnd(layer: str, d: int, x, weight, bias, stride, padding, dilation, grou
         dy = check_grad(layer, dy, y)
         dyb = dy[None] if unbatched else dy
         dx, dweight, dbias = core_backward(dyb)
-        return (dx[0] if unbatched else dx), dweight, dbias
+        return (dx[0] if unbatched and dx is not None else dx), dweight, dbias
 
     return y, backward
 
 
 def conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride=1, padding=0, dilation=1,
-           groups=1):
+           groups=1, *, input_grad: bool = True):
     """1-d cross-correlation (what deep learning calls convolution), as ``torch.nn.functional.conv1d``.
 
     ``y[n, o, l] = b[o] + sum_{c, j} weight[o, c, j] * xpad[n, g*C_in/G + c, l*stride + j*dilation]``, with ``g`` the
@@ -271,18 +273,18 @@ def conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, st
         y: ``(N, C_out, L_out)``, ``L_out = floor((L + 2 * padding - dilation * (k - 1) - 1) / stride) + 1``.
 
     Backward:
-        As ``conv2d``: returns ``(dx, dweight, dbias)``.
+        As ``conv2d``: returns ``(dx, dweight, dbias)``; ``input_grad=False`` skips dx, as there.
 
     Examples:
         >>> y, backward = conv1d(np.ones((2, 3, 10)), np.ones((4, 3, 3)), padding="same")
         >>> y.shape, [g.shape for g in backward(np.ones_like(y))[:2]]
         ((2, 4, 10), [(2, 3, 10), (4, 3, 3)])
     """
-    return _convnd("conv1d", 1, x, weight, bias, stride, padding, dilation, groups)
+    return _convnd("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, input_grad)
 
 
 def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride=1, padding=0, dilation=1,
-           groups=1):
+           groups=1, *, input_grad: bool = True):
     """2-d cross-correlation (what deep learning calls convolution), as ``torch.nn.functional.conv2d``.
 
     ``y[n, o, i, j] = b[o] + sum_{c, p, q} weight[o, c, p, q] * xpad[n, g*C_in/G + c, i*s + p*d, j*s + q*d]``
@@ -304,6 +306,8 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, st
             as torch does for even kernels).
         dilation: int or ``(dH, dW)``: spacing between kernel taps, >= 1.
         groups: C_in and C_out are both divisible by it.
+        input_grad: False skips dx (backward returns None in its place), as torch does for an input that does not
+            require a gradient: a network's first layer, whose input is data. Not in torch's signature.
 
     Shape:
         y: ``(N, C_out, H_out, W_out)`` with
@@ -326,7 +330,7 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, st
         >>> [g.shape for g in backward(np.ones_like(y))]
         [(8, 3, 32, 32), (16, 3, 3, 3), (16,)]
     """
-    return _convnd("conv2d", 2, x, weight, bias, stride, padding, dilation, groups)
+    return _convnd("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, input_grad)
 
 
 def _conv_transposend(layer: str, d: int, x, weight, bias, stride, padding, output_padding, groups, dilation):

@@ -8,13 +8,15 @@ import numpy as np
 from scratch._checks import check_float, check_grad, check_ndim, check_optional_float, fmt_shape
 
 
-def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None):
+def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, *, input_grad: bool = True):
     """Affine map ``y = x W^T + b``, applied over the last dim of ``x``.
 
     Args:
         x: input, float32 or float64.
         weight: ``(out_features, in_features)``, torch's layout (not the course's ``(in, out)``).
         bias: ``(out_features,)`` or None.
+        input_grad: False skips dx (backward returns None in its place), as torch does for an input that does not
+            require a gradient. Not in torch's signature.
 
     Shape:
         x: ``(*, in_features)``; y: ``(*, out_features)``; ``*`` is any number of leading dims, including none.
@@ -60,7 +62,7 @@ def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None):
     def backward(dy):
         dy = check_grad("linear", dy, y)
         dy2 = dy.reshape(M, out_features)
-        dx = (dy2 @ weight).reshape(x.shape)  # (*, in)
+        dx = (dy2 @ weight).reshape(x.shape) if input_grad else None  # (*, in)
         dweight = dy2.T @ x2  # (out, in)
         dbias = dy2.sum(axis=0) if bias is not None else None
         return dx, dweight, dbias

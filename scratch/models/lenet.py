@@ -24,6 +24,8 @@ class LeNet5(Module):
         ((2, 10), (2, 1, 28, 28))
     """
 
+    input_layer = "conv1"  # reads the images: a trainer turns its input_grad off (scratch.train.NumpyTrainer)
+
     def __init__(self, num_classes: int = 10, in_channels: int = 1, classic: bool = False, dtype=np.float32,
                  rng=None):
         super().__init__()

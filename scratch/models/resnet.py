@@ -64,6 +64,8 @@ class SmallResNet(Module):
         ((2, 10), (2, 1, 28, 28))
     """
 
+    input_layer = "conv"  # reads the images: a trainer turns its input_grad off (scratch.train.NumpyTrainer)
+
     def __init__(self, num_classes: int = 10, in_channels: int = 1, widths=(16, 32, 64), blocks: int = 1,
                  dtype=np.float32, rng=None):
         super().__init__()

@@ -91,6 +91,7 @@ class _ConvNd(Module):
         else:
             self.padding = ntuple(layer, "padding", padding, d, minimum=0)
         self.padding_mode = padding_mode
+        self.input_grad = True  # False: backward returns None for dx and skips computing it (input is data)
         # torch's layout (C_out, C_in/groups, *k) and reset_parameters: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both,
         # fan_in = C_in/groups * prod(k).
         self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, dtype=dtype))
@@ -124,6 +125,8 @@ class Conv1d(_ConvNd):
         weight: ``(out_channels, in_channels/groups, kernel_size)``, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
             ``fan_in = in_channels/groups * kernel_size``, as torch.
         bias: ``(out_channels,)``, same distribution, or None.
+        input_grad: True; set it to False on a network's first layer, whose input is data, and ``backward`` skips
+            dx and returns None (torch skips it for an input that does not require a gradient).
 
     Backward:
         See ``scratch.functional.conv1d``. ``backward(dy)`` accumulates ``weight.grad``, ``bias.grad``, returns dx.
@@ -139,7 +142,8 @@ class Conv1d(_ConvNd):
 
     def forward(self, x):
         _check_input("Conv1d", x, 1, self.in_channels)
-        y, backward = F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        y, backward = F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups,
+                               input_grad=self.input_grad)
         return y, _with_param_grads(self, backward)
 
 
@@ -157,6 +161,8 @@ class Conv2d(_ConvNd):
         weight: ``(out_channels, in_channels/groups, kH, kW)``, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
             ``fan_in = in_channels/groups * kH * kW``, as torch.
         bias: ``(out_channels,)``, same distribution, or None.
+        input_grad: True; set it to False on a network's first layer, whose input is data, and ``backward`` skips
+            dx and returns None (torch skips it for an input that does not require a gradient).
 
     Backward:
         See ``scratch.functional.conv2d``. ``backward(dy)`` accumulates ``weight.grad``, ``bias.grad``, returns dx.
@@ -172,7 +178,8 @@ class Conv2d(_ConvNd):
 
     def forward(self, x):
         _check_input("Conv2d", x, 2, self.in_channels)
-        y, backward = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        y, backward = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups,
+                               input_grad=self.input_grad)
         return y, _with_param_grads(self, backward)
 
 

@@ -21,6 +21,7 @@ class Linear(Module):
     Attributes:
         weight: ``(out_features, in_features)``, initialised U(-1/sqrt(in), 1/sqrt(in)) as torch does.
         bias: ``(out_features,)`` or None.
+        input_grad: True; False makes ``backward`` skip dx and return None (a first layer, whose input is data).
 
     Backward:
         See ``scratch.functional.linear``. ``backward(dy)`` accumulates ``weight.grad`` and ``bias.grad`` and
@@ -40,12 +41,13 @@ class Linear(Module):
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         init.default_linear_init_(self.weight, self.bias, rng)
+        self.input_grad = True
 
     def forward(self, x):
         check_float("Linear", "input", x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear expected input of shape (*, {self.in_features}), got {tuple(x.shape)}")
-        y, backward = F.linear(x, self.weight, self.bias)
+        y, backward = F.linear(x, self.weight, self.bias, input_grad=self.input_grad)
 
         def linear_backward(dy):
             dx, dweight, dbias = backward(dy)
