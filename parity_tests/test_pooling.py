@@ -420,6 +420,33 @@ def test_max_pool2d_paths_agree(case, seed):
     np.testing.assert_allclose(dx1, dx2, rtol=tol.rtol, atol=tol.atol)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(n=st.integers(0, 2), c=st.integers(1, 3), h=st.integers(2, 9), w=st.integers(2, 9), seed=seeds)
+@example(n=1, c=1, h=4, w=4, seed=0)
+def test_max_pool2d_2x2_kernels_equal_the_general_ones(dtype, n, c, h, w, seed):
+    # The 2x2 side-by-side kernels are a faster layout of the general ones: the same picks and the same dx, bit for
+    # bit (signed zeros included: both give 0 + dy), with ties, -inf, NaN and odd sizes whose last row or column no
+    # window covers.
+    if pooling._kernels is None:
+        pytest.skip("numba is not installed")
+    K = pooling._kernels
+    rng = np.random.default_rng(seed)
+    x = rng.choice(np.array([0.0, 1.0, -1.0, -np.inf, np.nan, 2.5]), (n, c, h, w)).astype(dtype)
+    x += rng.random(x.shape).astype(dtype) * (rng.random(x.shape) < 0.5)  # some distinct values, some ties
+    shape = (n, c, h // 2, w // 2)
+    y1, a1, y2, a2 = np.empty(shape, dtype), np.empty(shape, np.int8), np.empty(shape, dtype), np.empty(shape, np.int8)
+    K.max_pool_forward_2x2(x, y1, a1)
+    K.max_pool_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, y2, a2)
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(a1, a2)
+    dy = rng.choice(np.array([1.5, -0.0, 0.0, np.inf, np.nan, -2.0]), shape).astype(dtype)
+    dx1, dx2 = np.zeros(x.shape, dtype), np.zeros(x.shape, dtype)
+    K.max_pool_backward_2x2(dy, a1, dx1)
+    K.max_pool_backward(dy, a1, 2, 2, 2, 0, 0, 1, 1, dx2)
+    np.testing.assert_array_equal(dx1, dx2)
+    np.testing.assert_array_equal(np.signbit(dx1), np.signbit(dx2))
+
+
 def test_max_pool2d_empty_batch(each_max_pool_path):
     x = np.zeros((0, 3, 4, 4), np.float32)
     y, backward = F.max_pool2d(x, 2)

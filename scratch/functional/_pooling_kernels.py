@@ -63,27 +63,48 @@ def max_pool_forward(x, kH, kW, sH, sW, pH, pW, dH, dW, y, arg):
                     picks[i, j] = pick
 
 
+# The 2x2 kernels' inner loops run over rows padded to a multiple of this many elements: LLVM vectorises a loop
+# in blocks of (lanes x unroll) elements, 16 or 32 for float32 with AVX2 or AVX-512, and leaves the rest to a
+# scalar loop, whose selects become branches that random data mispredicts. Unpadded, a 14-wide row (LeNet-5's first
+# pool) ran all scalar: 16 ns a window against 2 ns for a 16-wide one, measured on an AVX2 machine.
+_ROW_BLOCK = 32
+
+
+
 @_kernel
 def max_pool_forward_2x2(x, y, arg):
     """``max_pool_forward`` for the most common geometry, 2x2 windows side by side (stride 2, no padding or
-    dilation, every window inside x): with the window's size known to the compiler, the taps unroll, 4-5x faster
-    than the general kernel's loops whose trip counts come at run time."""
+    dilation, every window inside x).
+
+    Each pair of input rows is first split into its four taps, four contiguous vectors of the output row's length
+    (``taps[0][j] = x[2i, 2j]``, ``taps[1][j] = x[2i, 2j + 1]``, then the lower row); the pick then runs over
+    them element by element, on rows padded to ``_ROW_BLOCK``. Read straight from x at stride 2, the same selects
+    did not vectorise: 7.6 ms against 1.3 ms at (64, 32, 32, 32) float32, measured on an AVX2 machine.
+    """
     N, C = x.shape[0], x.shape[1]
     Ho, Wo = y.shape[2], y.shape[3]
+    Wp = -(-Wo // _ROW_BLOCK) * _ROW_BLOCK
+    taps = np.zeros((4, Wp), x.dtype)  # the padding stays 0: picks computed there are never stored
+    best_row, pick_row = np.empty(Wp, x.dtype), np.empty(Wp, arg.dtype)
     for n in range(N):
         for c in range(C):
             for i in range(Ho):
+                upper, lower, out, picks = x[n, c, 2 * i], x[n, c, 2 * i + 1], y[n, c, i], arg[n, c, i]
                 for j in range(Wo):
-                    best = x[n, c, 2 * i, 2 * j]
+                    taps[0, j], taps[1, j] = upper[2 * j], upper[2 * j + 1]
+                    taps[2, j], taps[3, j] = lower[2 * j], lower[2 * j + 1]
+                for j in range(Wp):
+                    best = taps[0, j]
                     pick = 0
-                    for a in range(2):
-                        for b in range(2):
-                            v = x[n, c, 2 * i + a, 2 * j + b]
-                            take = (v > best) | (v != v)
-                            best = v if take else best
-                            pick = 2 * a + b if take else pick
-                    y[n, c, i, j] = best
-                    arg[n, c, i, j] = pick
+                    for t in range(1, 4):
+                        v = taps[t, j]
+                        take = (v > best) | (v != v)
+                        best = v if take else best
+                        pick = t if take else pick
+                    best_row[j] = best
+                    pick_row[j] = pick
+                for j in range(Wo):  # loops, not slice copies: those cost more than the row's work
+                    out[j], picks[j] = best_row[j], pick_row[j]
 
 
 @_kernel
@@ -96,3 +117,29 @@ def max_pool_backward(dy, arg, kW, sH, sW, pH, pW, dH, dW, dx):
                 for j in range(Wo):
                     a, b = divmod(arg[n, c, i, j], kW)
                     dx[n, c, i * sH - pH + a * dH, j * sW - pW + b * dW] += dy[n, c, i, j]
+
+
+@_kernel
+def max_pool_backward_2x2(dy, arg, dx):
+    """``max_pool_backward`` for ``max_pool_forward_2x2``'s geometry: every pixel a window covers is written (its
+    share of dy, or 0), so ``dx`` needs no zeroing where the windows tile it; the rows and columns no window
+    reaches (odd H or W) must start at zero. Split like the forward: four tap vectors per output row, padded, then
+    interleaved into the two input rows (2.7 ms against 1.3 ms, zeroing included, same machine and shape)."""
+    N, C, Ho, Wo = dy.shape
+    Wp = -(-Wo // _ROW_BLOCK) * _ROW_BLOCK
+    zero = dx.dtype.type(0)
+    taps = np.empty((4, Wp), dx.dtype)
+    g_row, pick_row = np.zeros(Wp, dx.dtype), np.zeros(Wp, arg.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                upper, lower = dx[n, c, 2 * i], dx[n, c, 2 * i + 1]
+                g, picks = dy[n, c, i], arg[n, c, i]
+                for j in range(Wo):
+                    g_row[j], pick_row[j] = g[j], picks[j]
+                for j in range(Wp):
+                    for t in range(4):
+                        taps[t, j] = zero + g_row[j] if pick_row[j] == t else zero  # 0 + dy, as the scatter adds
+                for j in range(Wo):
+                    upper[2 * j], upper[2 * j + 1] = taps[0, j], taps[1, j]
+                    lower[2 * j], lower[2 * j + 1] = taps[2, j], taps[3, j]

@@ -194,8 +194,9 @@ def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, c
     if fused:
         x4 = np.ascontiguousarray(x4)
         y4, arg = np.empty((N, C, Ho, Wo), x.dtype), np.empty((N, C, Ho, Wo), arg_dtype)
-        if (kH, kW, sH, sW, pH, pW, dH, dW) == (2, 2, 2, 2, 0, 0, 1, 1) and 2 * Ho <= H and 2 * Wo <= W:
-            _kernels.max_pool_forward_2x2(x4, y4, arg)  # 2x2 windows side by side, none over the edge
+        side_by_side = (kH, kW, sH, sW, pH, pW, dH, dW) == (2, 2, 2, 2, 0, 0, 1, 1) and 2 * Ho <= H and 2 * Wo <= W
+        if side_by_side:  # 2x2 windows side by side, none over the edge
+            _kernels.max_pool_forward_2x2(x4, y4, arg)
         else:
             _kernels.max_pool_forward(x4, kH, kW, sH, sW, pH, pW, dH, dW, y4, arg)
     else:
@@ -208,8 +209,14 @@ def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, c
         dy = check_grad("max_pool2d", dy, y)
         dy4 = dy.reshape(N, C, Ho, Wo)
         if fused:
-            dx = np.zeros((N, C, H, W), x.dtype)
-            _kernels.max_pool_backward(np.ascontiguousarray(dy4, dtype=x.dtype), arg, kW, sH, sW, pH, pW, dH, dW, dx)
+            dy4 = np.ascontiguousarray(dy4, dtype=x.dtype)
+            if side_by_side:  # writes every pixel a window covers; only an odd last row or column needs zeros
+                tiled = 2 * Ho == H and 2 * Wo == W
+                dx = (np.empty if tiled else np.zeros)((N, C, H, W), x.dtype)
+                _kernels.max_pool_backward_2x2(dy4, arg, dx)
+            else:
+                dx = np.zeros((N, C, H, W), x.dtype)
+                _kernels.max_pool_backward(dy4, arg, kW, sH, sW, pH, pW, dH, dW, dx)
             return (dx if x.ndim == 4 else dx[0],)
         # dy times a 0/1 mask is exact for finite dy; an inf or NaN times 0 would be NaN, so select instead there
         # (the masked select is the slower pass, kept for the case that needs it)
