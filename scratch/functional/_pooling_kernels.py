@@ -1,15 +1,16 @@
-"""numba kernels for ``max_pool2d``: the forward (max and pick) and the backward (scatter), each one loop.
+"""numba kernels for ``max_pool2d``: the forward (max and pick) and the backward (scatter).
 
 ``pooling.max_pool2d`` is the readable definition, built on NumPy calls over the ``kH * kW`` tap views: forward it
 makes a max pass and then, to find which tap won, a comparison pass per tap (``2 kH kW`` passes over output-sized
-arrays, plus their temporaries); backward, a mask-and-add pass per tap. These kernels read each window once, keep
-the running max and its tap together, and scatter each ``dy`` straight to its pick.
+arrays, plus their temporaries); backward, a mask-and-add pass per tap. The forward kernels fold the taps into the
+running max and its pick in one pass per tap, over contiguous vectors that stay in the cache (written so that LLVM
+vectorises them: see ``_ROW_BLOCK``); the backward scatters each ``dy`` straight to its pick.
 
 The rule is the NumPy code's and torch's: a window is read in row-major order over its real taps (never the
 padding), the first real tap starts as the pick, and a later tap replaces it when it is strictly larger, or NaN
 (so ties go to the first max and the last NaN wins). ``arg`` holds the picked tap ``a * kW + b``, as in the NumPy
-code, so what follows (indices, the backward) is shared. 2x2 windows side by side, the usual geometry, have a
-kernel of their own, whose loops unroll.
+code, so what follows (indices, the backward) is shared. 2x2 windows side by side, the usual geometry, have
+kernels of their own, forward and backward.
 
 Arrays are C-contiguous: ``x`` and ``dx`` ``(N, C, H, W)``, ``y``, ``arg`` and ``dy`` ``(N, C, Ho, Wo)``.
 """
@@ -21,54 +22,67 @@ import numpy as np
 _kernel = numba.njit(cache=True, error_model="numpy", nogil=True)
 
 
-@_kernel
-def _real_taps(out, size, k, s, p, d, lo, hi):
-    """For each output position i, the taps ``lo[i] <= a < hi[i]`` whose input index ``i s - p + a d`` lies in
-    ``[0, size)``: the window's real taps (``check_pool2d_args`` makes sure there is at least one)."""
-    for i in range(out):
-        first, last = k, 0
-        for a in range(k):
-            h = i * s - p + a * d
-            if 0 <= h < size:
-                first = min(first, a)
-                last = a + 1
-        lo[i], hi[i] = first, last
-
-
-@_kernel
-def max_pool_forward(x, kH, kW, sH, sW, pH, pW, dH, dW, y, arg):
-    """``y[n, c, i, j]``: the max of window (i, j) over its real taps; ``arg``: the tap picked, ``a * kW + b``."""
-    N, C, H, W = x.shape
-    Ho, Wo = y.shape[2], y.shape[3]
-    a_lo, a_hi = np.empty(Ho, np.int64), np.empty(Ho, np.int64)
-    b_lo, b_hi = np.empty(Wo, np.int64), np.empty(Wo, np.int64)
-    _real_taps(Ho, H, kH, sH, pH, dH, a_lo, a_hi)
-    _real_taps(Wo, W, kW, sW, pW, dW, b_lo, b_hi)
-    for n in range(N):
-        for c in range(C):
-            plane, out, picks = x[n, c], y[n, c], arg[n, c]
-            for i in range(Ho):
-                h0 = i * sH - pH
-                for j in range(Wo):
-                    w0 = j * sW - pW
-                    best = plane[h0 + a_lo[i] * dH, w0 + b_lo[j] * dW]  # the first real tap starts as the pick
-                    pick = a_lo[i] * kW + b_lo[j]
-                    for a in range(a_lo[i], a_hi[i]):
-                        for b in range(b_lo[j], b_hi[j]):
-                            v = plane[h0 + a * dH, w0 + b * dW]
-                            take = (v > best) | (v != v)  # v != v: NaN
-                            best = v if take else best
-                            pick = a * kW + b if take else pick
-                    out[i, j] = best
-                    picks[i, j] = pick
-
-
-# The 2x2 kernels' inner loops run over rows padded to a multiple of this many elements: LLVM vectorises a loop
+# The kernels' element loops run over rows padded to a multiple of this many elements: LLVM vectorises a loop
 # in blocks of (lanes x unroll) elements, 16 or 32 for float32 with AVX2 or AVX-512, and leaves the rest to a
 # scalar loop, whose selects become branches that random data mispredicts. Unpadded, a 14-wide row (LeNet-5's first
 # pool) ran all scalar: 16 ns a window against 2 ns for a 16-wide one, measured on an AVX2 machine.
 _ROW_BLOCK = 32
 
+
+@_kernel
+def max_pool_forward(x, kH, kW, sH, sW, pH, pW, dH, dW, y, arg):
+    """``y[n, c, i, j]``: the max of window (i, j) over its real taps; ``arg``: the tap picked, ``a * kW + b``.
+
+    Tap by tap, a plane at a time: tap (a, b) of every window of the plane is gathered into one contiguous vector
+    (with ``real``, 1 where that tap reads the input, not the padding), then folded into the plane's running max
+    and pick element by element. Visiting the taps in row-major order keeps the rule window by window; ``seen``
+    marks the windows that have had their first real tap. The element loops run over planes padded to
+    ``_ROW_BLOCK``. Written window by window instead, with trip counts known only at run time, the same kernel
+    did not vectorise: on an AVX2 machine it ran 1.2-2.8x slower than the NumPy code; this one runs 1.3-2.7x
+    faster than the NumPy code (3x3 windows, strides 1 and 2, padded; 2x2 overlapping; float32).
+    """
+    N, C, H, W = x.shape
+    Ho, Wo = y.shape[2], y.shape[3]
+    L = Ho * Wo
+    Lp = -(-L // _ROW_BLOCK) * _ROW_BLOCK
+    rows, cols = np.empty((kH, Ho), np.int64), np.empty((kW, Wo), np.int64)  # clamped into the input
+    row_real, col_real = np.empty((kH, Ho), np.int32), np.empty((kW, Wo), np.int32)
+    for a in range(kH):
+        for i in range(Ho):
+            h = i * sH - pH + a * dH
+            row_real[a, i] = 1 if 0 <= h < H else 0
+            rows[a, i] = min(max(h, 0), H - 1)
+    for b in range(kW):
+        for j in range(Wo):
+            w = j * sW - pW + b * dW
+            col_real[b, j] = 1 if 0 <= w < W else 0
+            cols[b, j] = min(max(w, 0), W - 1)
+    tap, real = np.zeros(Lp, x.dtype), np.zeros(Lp, np.int32)  # the padding of both stays 0: never taken
+    best, pick, seen = np.zeros(Lp, x.dtype), np.zeros(Lp, np.int32), np.zeros(Lp, np.int32)
+    for n in range(N):
+        for c in range(C):
+            plane = x[n, c]
+            for k in range(Lp):
+                seen[k] = 0
+            for a in range(kH):
+                for b in range(kW):
+                    t = a * kW + b
+                    for i in range(Ho):
+                        source, ri = plane[rows[a, i]], row_real[a, i]
+                        for j in range(Wo):
+                            tap[i * Wo + j] = source[cols[b, j]]
+                            real[i * Wo + j] = ri & col_real[b, j]
+                    for k in range(Lp):
+                        v, held = tap[k], best[k]
+                        take = (real[k] > 0) & ((seen[k] == 0) | (v > held) | (v != v))
+                        best[k] = v if take else held
+                        pick[k] = t if take else pick[k]
+                    for k in range(Lp):
+                        seen[k] |= real[k]
+            out, picks = y[n, c], arg[n, c]
+            for i in range(Ho):
+                for j in range(Wo):
+                    out[i, j], picks[i, j] = best[i * Wo + j], pick[i * Wo + j]
 
 
 @_kernel
