@@ -43,7 +43,8 @@ def _not_copied(folder: str, names: list[str]) -> list[str]:
     keys its cache on a source file's time and size, so the copy reuses the kernels compiled for every file the
     mutant leaves alone and recompiles only the one it edits (which saves each mutant seconds of compiling).
     numba does not track calls between files, so this holds while each kernel module calls only its own kernels,
-    as ``_winograd_kernels``, ``_recurrent_kernels``, ``_normalization_kernels`` and ``_pooling_kernels`` do."""
+    as ``_winograd_kernels``, ``_recurrent_kernels``, ``_normalization_kernels``, ``_pooling_kernels`` and
+    ``_im2col_kernels`` do."""
     if Path(folder).name == "__pycache__":
         return [n for n in names if not n.endswith((".nbi", ".nbc"))]
     return [n for n in names if n == ".hypothesis"]

@@ -8,10 +8,11 @@ from hypothesis import strategies as st
 
 import scratch.functional as F
 import scratch.nn as nn
+from scratch.functional import conv
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (check_function, check_gradcheck, check_module, check_state_dict_layout,
-                                  torch_dtype)
+                                  switched, torch_dtype)
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, fill, float_arrays, seeds
 
 DTYPES = [np.float64, np.float32]
@@ -164,6 +165,25 @@ def test_conv_transpose2d_matches_torch(dtype, case, seed):
     x, w, b, kwargs = _cast(case, dtype)
     check_function("conv_transpose2d", _bound(F.conv_transpose2d, kwargs), _bound(TF.conv_transpose2d, kwargs),
                    [x, w, b], seed=seed)
+
+
+@given(data=st.data(), transposed=st.booleans(), seed=seeds)
+def test_col2im_paths_agree(data, transposed, seed):
+    # conv.USE_NUMBA runs col2im (conv2d's dx, conv_transpose2d's forward) in a numba loop that adds in the NumPy
+    # code's order: every output and gradient bit for bit the same. Winograd off, so conv2d takes im2col.
+    if conv._kernels is None:
+        pytest.skip("numba is not installed")
+    x, w, b, kwargs = data.draw(conv_transpose2d_case(np.float64) if transposed else conv2d_case(np.float64))
+    fn = F.conv_transpose2d if transposed else F.conv2d
+    results = []
+    for use_numba in (True, False):
+        with switched(conv, "USE_NUMBA", use_numba), switched(conv, "USE_WINOGRAD", False):
+            y, backward = fn(x, w, b, **kwargs)
+            results.append((y, *backward(np.random.default_rng(seed).standard_normal(y.shape))))
+    for a, b_ in zip(*results):
+        assert (a is None) == (b_ is None)
+        if a is not None:
+            np.testing.assert_array_equal(a, b_)
 
 
 # Gradcheck (independent of torch) -----------------------------------------------------------------------------------

@@ -28,9 +28,17 @@ MUTANTS = [
         file=_FILE,
         old="slice(k * d, k * d + t * (o - 1) + 1, t)",
         new="slice(k * d, k * d + o)",
-        tests=_PARITY_2D,
+        tests=("parity_tests/test_conv.py", "-k", "test_col2im_paths_agree or test_conv1d_matches_torch"),
         why="col2im must scatter window gradients back to where the windows read, stride pixels apart; "
             "adding them to adjacent pixels is right only for stride 1",
+    ),
+    Mutant(
+        name="conv-col2im-kernel-drops-stride",
+        file="scratch/functional/_im2col_kernels.py",
+        old="out[w0 + j * sW] += row[j]",
+        new="out[w0 + j] += row[j]",
+        tests=_PARITY_2D,
+        why="the numba col2im (2-d convolutions) must scatter to where the windows read, stride pixels apart",
     ),
     Mutant(
         name="conv-transpose-output-padding-ignored",

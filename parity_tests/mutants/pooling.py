@@ -12,8 +12,8 @@ MUTANTS = [
     Mutant(
         name="maxpool-kernel-last-max-wins-ties",
         file=_KERNELS,
-        old="take = (v > best) | (v != v)  # v != v: NaN",
-        new="take = (v >= best) | (v != v)  # v != v: NaN",
+        old="take = (real[k] > 0) & ((seen[k] == 0) | (v > held) | (v != v))",
+        new="take = (real[k] > 0) & ((seen[k] == 0) | (v >= held) | (v != v))",
         tests=_KERNEL_TESTS,
         why="the general numba forward must keep the first of equal maxima, as torch and the NumPy code do",
     ),
@@ -32,6 +32,14 @@ MUTANTS = [
         new="dx[n, c, i * sH - pH + a * dH, j * sW - pW + b] += dy[n, c, i, j]",
         tests=_KERNEL_TESTS,
         why="the numba backward must scatter to the tap the forward picked, dilation included",
+    ),
+    Mutant(
+        name="maxpool-kernel-2x2-backward-swaps-taps",
+        file=_KERNELS,
+        old="upper[2 * j], upper[2 * j + 1] = taps[0, j], taps[1, j]",
+        new="upper[2 * j], upper[2 * j + 1] = taps[1, j], taps[0, j]",
+        tests=_KERNEL_TESTS,
+        why="the 2x2 backward interleaves the tap vectors back into the rows: tap 0 (left) at even columns",
     ),
     Mutant(
         name="maxpool-last-max-wins-ties",

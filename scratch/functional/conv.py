@@ -15,7 +15,8 @@ column entry back into the pixel it was read from:
 3x3 kernels with stride 1, no dilation and one group (most of a CNN's convolutions) take a faster road where numba
 is installed: Winograd's F(4x4, 3x3), in ``_winograd.py``, which does 4x fewer multiplications than the product
 above and computes the same values (its docstring derives its backward). ``USE_WINOGRAD = False``, or
-``SCRATCH_NO_NUMBA=1`` in the environment, sends every convolution through im2col.
+``SCRATCH_NO_NUMBA=1`` in the environment, sends every convolution through im2col. numba also runs im2col's
+col2im for 2-d convolutions (``USE_NUMBA``, ``_im2col_kernels.py``): the same sums in the same order.
 
 A transposed convolution is exactly this backward pass used as a forward pass (its forward is conv's ``dx``), so
 its own backward is conv's forward (for its ``dx``) and conv's weight gradient (for its ``dweight``). The three core
@@ -38,13 +39,18 @@ from scratch._checks import check_float, check_grad, check_ndim, check_optional_
 from scratch.functional import _winograd
 
 try:
+    from scratch.functional import _im2col_kernels as _kernels
     from scratch.functional import _winograd_kernels
-except ImportError:  # numba is optional: without it every convolution runs im2col
-    _winograd_kernels = None
+except ImportError:  # numba is optional: without it every convolution runs im2col, with NumPy's col2im
+    _kernels = _winograd_kernels = None
 
 # Where numba is installed, stride-1 3x3 convolutions run Winograd's algorithm with numba tile transforms; with the
 # NumPy transforms (``_winograd``'s own) it would be slower than im2col, so without numba they run im2col.
 USE_WINOGRAD = _winograd_kernels is not None and os.environ.get("SCRATCH_NO_NUMBA", "") in ("", "0")
+# col2im of 2-d convolutions (dx of conv2d, the forward of conv_transpose2d) in a numba loop: the same sums in the
+# same order as the NumPy adds, without their per-row overhead (``_im2col_kernels``). The im2col copy stays NumPy's
+# (a numba loop measured slower for LeNet-5's first convolution, 1.6 ms against 0.9).
+USE_NUMBA = _kernels is not None and os.environ.get("SCRATCH_NO_NUMBA", "") in ("", "0")
 
 _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 _KERNEL = {1: "k", 2: "kH, kW", 3: "kD, kH, kW"}
@@ -106,6 +112,9 @@ def _col2im(cols: np.ndarray, N: int, C: int, g: _Geometry) -> np.ndarray:
     """
     per_offset = cols.reshape((C, *g.kernel, N, *g.out))
     dxp = np.zeros((C, N) + g.padded, dtype=cols.dtype)  # channels first like the columns: contiguous adds
+    if USE_NUMBA and len(g.kernel) == 2:
+        _kernels.col2im_2d(np.ascontiguousarray(per_offset), *g.stride, *g.dilation, dxp)
+        return np.ascontiguousarray(np.moveaxis(dxp[(slice(None), slice(None)) + g.interior()], 0, 1))
     for offset in np.ndindex(*g.kernel):
         hit = tuple(slice(k * d, k * d + t * (o - 1) + 1, t) for k, d, t, o in zip(offset, g.dilation, g.stride, g.out))
         dxp[(slice(None), slice(None)) + hit] += per_offset[(slice(None),) + offset]  # (C, N, *out)
