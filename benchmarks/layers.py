@@ -90,16 +90,21 @@ def linear_cases(quick: bool) -> list[Case]:
                  flops=3 * 2 * M * I * O)]
 
 
-def _switched(module, switch: str, value: bool, step):
+def _switched(module, switch: str | dict, value: bool | None, step):
     """``step`` with a module's path switch (``conv.USE_WINOGRAD``, ``normalization.USE_NUMBA``,
-    ``pooling.USE_NUMBA``) set for its duration: one side of a row runs the NumPy code, the other the numba kernels."""
+    ``pooling.USE_NUMBA``) set for its duration, or several (``switch`` a dict of name: value, ``value`` None):
+    one side of a row runs the NumPy code, the other the numba kernels."""
+    switches = switch if isinstance(switch, dict) else {switch: value}
+
     def run():
-        saved = getattr(module, switch)
-        setattr(module, switch, value)
+        saved = {name: getattr(module, name) for name in switches}
+        for name, on in switches.items():
+            setattr(module, name, on)
         try:
             return step()
         finally:
-            setattr(module, switch, saved)
+            for name, on in saved.items():
+                setattr(module, name, on)
     return run
 
 
@@ -107,8 +112,9 @@ def conv2d_case(N: int, C_in: int = 16, C_out: int = 32, H: int = 32, k: int = 3
                 target: float | None = None) -> Case:
     """Conv2d with bias, stride 1; the issue's target shape is N=64, 16 -> 32 channels, 32x32, 3x3, padding 1.
 
-    The numpy side is im2col (pure NumPy and BLAS); the numba side is conv2d's default for 3x3 kernels where numba
-    is installed, Winograd's F(4x4, 3x3) with numba tile transforms and the same BLAS. GFLOP/s count the direct
+    The numpy side is im2col (pure NumPy and BLAS: ``conv.USE_WINOGRAD`` and ``conv.USE_NUMBA`` off, so col2im is
+    NumPy's too); the numba side is conv2d's default for 3x3 kernels where numba is installed, Winograd's
+    F(4x4, 3x3) with numba tile transforms and the same BLAS. GFLOP/s count the direct
     convolution's multiply-adds for both, so Winograd's figure is an effective rate: it does 4x fewer.
     """
     from scratch.functional import conv
@@ -126,7 +132,7 @@ def conv2d_case(N: int, C_in: int = 16, C_out: int = 32, H: int = 32, k: int = 3
     step = numpy_step(F.conv2d, (x, w, b), dy, padding=padding)
     winograd = conv.USE_WINOGRAD and k == 3
     return Case("conv2d", "conv2d", f"x {_fmt(x.shape)}, weight {_fmt(w.shape)}, bias, padding {padding}",
-                _switched(conv, "USE_WINOGRAD", False, step),
+                _switched(conv, {"USE_WINOGRAD": False, "USE_NUMBA": False}, None, step),
                 torch_step(torch.nn.functional.conv2d, args_t, torch.from_numpy(dy), padding=padding),
                 numba_fn=_switched(conv, "USE_WINOGRAD", True, step) if winograd else None,
                 flops=flops, target=target, peak_target=0.6 if target is not None else None,
@@ -143,6 +149,8 @@ def conv2d_cases(quick: bool) -> list[Case]:
 
 def conv_transpose2d_cases(quick: bool) -> list[Case]:
     # The usual decoder upsampling step: kernel 2, stride 2 doubles the image side.
+    from scratch.functional import conv
+
     N, C_in, C_out, H, k, s = (4, 32, 16, 8, 2, 2) if quick else (64, 32, 16, 16, 2, 2)
     torch = harness.set_torch_threads()
     rng = np.random.default_rng(0)
@@ -153,11 +161,15 @@ def conv_transpose2d_cases(quick: bool) -> list[Case]:
     dy = _normal(rng, N, C_out, H_out, H_out)
     args_t = [_leaf(torch, a) for a in (x, w, b)]
     flops = 3 * 2 * N * C_in * H * H * C_out * k * k
+    step = numpy_step(F.conv_transpose2d, (x, w, b), dy, stride=s)
+    # Its forward is conv's col2im: NumPy's strided adds on the numpy side, the numba loop (the default) on the other
     return [Case("conv_transpose2d", "conv_transpose2d",
                  f"x {_fmt(x.shape)}, weight {_fmt(w.shape)}, bias, stride {s}",
-                 numpy_step(F.conv_transpose2d, (x, w, b), dy, stride=s),
+                 _switched(conv, "USE_NUMBA", False, step),
                  torch_step(torch.nn.functional.conv_transpose2d, args_t, torch.from_numpy(dy), stride=s),
-                 flops=flops)]
+                 numba_fn=_switched(conv, "USE_NUMBA", True, step) if conv.USE_NUMBA else None,
+                 flops=flops, note="numpy: col2im by NumPy's strided adds; numba: col2im in a numba loop "
+                                   "(conv_transpose2d's default where numba is installed)")]
 
 
 def _pool_inputs(quick: bool):
