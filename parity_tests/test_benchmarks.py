@@ -169,3 +169,19 @@ def test_status_says_which_target_is_missed():
     assert report.status({**row, "numba_ratio": 0.8, "numba_peak_fraction": 0.65}) == "ok"
     assert report.status({"target": None, "ratio": 3.0}) == "no target"
     assert report.status({"target": 1.5, "ratio": 1.0, "agree": False}).startswith("OUTPUTS DIFFER")
+
+
+def test_gpu_check_script_runs_and_reports_without_cuda(tmp_path):
+    # The prepared GPU run must work before a GPU is ever lent: here every CUDA test skips and the throughput says
+    # it was not measured, with every log written to OUT and exit status 0.
+    import torch
+
+    proc = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu_check.sh")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "OUT": str(tmp_path), "BENCH_THREADS": "1"})
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    for name in ("gpu_machine.txt", "cuda_tests.log", "gpu_throughput.log", "results.json", "results.md"):
+        assert (tmp_path / name).is_file(), name
+    results = json.loads((tmp_path / "results.json").read_text())
+    if not torch.cuda.is_available():
+        assert "skipped" in (tmp_path / "cuda_tests.log").read_text()
+        assert any(u["name"] == "GPU throughput" for u in results["unavailable"]), results["unavailable"]
