@@ -230,22 +230,15 @@ def batch_norm_cases(quick: bool) -> list[Case]:
 
 
 def layer_norm_cases(quick: bool) -> list[Case]:
-    from scratch.functional import normalization
-
     N, T, E = (4, 16, 64) if quick else (64, 128, 512)
     torch = harness.set_torch_threads()
     rng = np.random.default_rng(0)
     x, dy = _normal(rng, N, T, E), _normal(rng, N, T, E)
     w, b = _normal(rng, E), _normal(rng, E)
     args_t = [_leaf(torch, x), (E,), _leaf(torch, w), _leaf(torch, b)]
-    step = numpy_step(F.layer_norm, (x, (E,), w, b), dy)
-    fused = normalization.USE_NUMBA
     return [Case("layer_norm", "layer_norm", f"x {_fmt(x.shape)}, normalized_shape ({E},), affine",
-                 _switched(normalization, "USE_NUMBA", False, step),
-                 torch_step(torch.nn.functional.layer_norm, args_t, torch.from_numpy(dy)),
-                 numba_fn=_switched(normalization, "USE_NUMBA", True, step) if fused else None,
-                 note="numba: the row kernels of _normalization_kernels (layer_norm's default where numba is "
-                      "installed)" if fused else "")]
+                 numpy_step(F.layer_norm, (x, (E,), w, b), dy),
+                 torch_step(torch.nn.functional.layer_norm, args_t, torch.from_numpy(dy)))]
 
 
 def activation_cases(quick: bool) -> list[Case]:

@@ -244,60 +244,19 @@ def test_batch_norm_of_more_dims_than_einsum_names():
 
 
 # layer_norm and group_norm -----------------------------------------------------------------------------------------
-# layer_norm has the two paths too (numba kernels by default, the NumPy code as the definition): its tests run both.
-@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data(), seed=seeds)
-def test_layer_norm_matches_torch(use_numba, dtype, data, seed):
+def test_layer_norm_matches_torch(dtype, data, seed):
     x, shape, w, b, eps = data.draw(layer_norm_case(dtype, KINDS_FOR[dtype]))
     torch_shape = (shape,) if isinstance(shape, int) else shape  # torch's function wants a sequence
-    with numba_path(normalization, use_numba):
-        check_function("layer_norm", lambda x, w, b: F.layer_norm(x, shape, w, b, eps),
-                       lambda x, w, b: TF.layer_norm(x, torch_shape, w, b, eps), [x, w, b], seed=seed)
+    check_function("layer_norm", lambda x, w, b: F.layer_norm(x, shape, w, b, eps),
+                   lambda x, w, b: TF.layer_norm(x, torch_shape, w, b, eps), [x, w, b], seed=seed)
 
 
-@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 @given(case=layer_norm_case(np.float64, GRADCHECK_KINDS, max_side=4), seed=seeds)
-def test_layer_norm_gradcheck(use_numba, case, seed):
+def test_layer_norm_gradcheck(case, seed):
     x, shape, w, b, eps = for_gradcheck(case, seed)
-    with numba_path(normalization, use_numba):
-        check_gradcheck("layer_norm", lambda x, w, b: F.layer_norm(x, shape, w, b, eps), x, w, b, seed=seed)
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@given(lead=st.tuples(st.integers(1, 40), st.integers(1, 3)), n=st.integers(1, 300), affine=st.booleans(),
-       kind=st.sampled_from(KINDS), seed=seeds)
-def test_layer_norm_kernels_match_numpy_path(dtype, lead, n, affine, kind, seed):
-    # The kernels keep the statistics and the backward's arithmetic in float64 and recompute xhat; they must give the
-    # NumPy code's values, run in float64 on the same inputs, to the dtype's rounding, the output and every
-    # gradient, at rows longer than the torch tests' (up to 300 values). The reference is float64 because in
-    # float32 the NumPy code is the less accurate of the two where dx cancels (dy proportional to x, as this
-    # strategy draws when both fills share a seed: 0.2% off on a 3-value row).
-    if normalization._kernels is None:
-        pytest.skip("numba is not installed")
-    rng = np.random.default_rng(seed)
-    x = fill(lead + (n,), dtype, kind, seed)
-    w, b = (rng.standard_normal(n).astype(dtype) if affine else None for _ in range(2))
-    dy = rng.standard_normal(x.shape).astype(dtype)
-    wide = lambda a: None if a is None else a.astype(np.float64)
-    with numba_path(normalization, True):
-        y, backward = F.layer_norm(x, n, w, b)
-        got = (y, *(g for g in backward(dy) if g is not None))
-    with numba_path(normalization, False):
-        y, backward = F.layer_norm(wide(x), n, wide(w), wide(b))
-        want = (y, *(g for g in backward(wide(dy)) if g is not None))
-    for name, g, e in zip(("y", "dx", "dweight", "dbias"), got, want):
-        assert g.dtype == dtype, f"{name}: dtype {g.dtype}, expected {np.dtype(dtype)}"
-        assert_close(g, e.astype(dtype), name)
-
-
-@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
-def test_layer_norm_of_empty_input(use_numba):
-    x = np.zeros((0, 5), np.float32)
-    with numba_path(normalization, use_numba):
-        y, backward = F.layer_norm(x, 5, np.ones(5, np.float32), np.zeros(5, np.float32))
-        dx, dweight, dbias = backward(np.zeros_like(y))
-    assert y.shape == dx.shape == (0, 5) and not dweight.any() and not dbias.any()
+    check_gradcheck("layer_norm", lambda x, w, b: F.layer_norm(x, shape, w, b, eps), x, w, b, seed=seed)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -389,16 +348,14 @@ def test_batchnorm_eval_uses_running_stats_and_state_dict_sees_updates():
     assert int(layer.num_batches_tracked) == 1  # evaluation tracks nothing
 
 
-@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data(), seed=seeds)
-def test_layernorm_module_matches_torch(use_numba, dtype, data, seed):
+def test_layernorm_module_matches_torch(dtype, data, seed):
     x, shape, _, _, eps = data.draw(layer_norm_case(dtype, KINDS_FOR[dtype]))
     affine, bias = data.draw(st.booleans()), data.draw(st.booleans())
     layer = randomize(nn.LayerNorm(shape, eps, affine, bias, dtype=dtype), np.random.default_rng(seed))
     twin = tnn.LayerNorm(shape, eps, affine, bias, dtype=torch_dtype(dtype))
-    with numba_path(normalization, use_numba):
-        check_module("LayerNorm", layer, twin, x, seed=seed)
+    check_module("LayerNorm", layer, twin, x, seed=seed)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -1,5 +1,4 @@
-"""numba kernels for ``batch_norm`` in training and for ``layer_norm``: the statistics, the output and the backward
-passes, each one loop.
+"""numba kernels for ``batch_norm`` in training: the statistics, the output and both backward passes, each one loop.
 
 ``normalization.batch_norm`` is the readable definition, built on NumPy calls: in training it makes about ten passes
 over an array of x's size forward and twelve backward (each subtraction, product and sum is one), and at the
@@ -16,11 +15,7 @@ The formulas are ``batch_norm``'s, with the per-channel constants gathered. Writ
 
 which is ``dx = (a / n) (n dy - sum(dy) - xhat sum(dy xhat))`` with ``xhat = (x - mean) s``.
 
-layer_norm's kernels (at the end) are the same formulas with the statistics per row of ``(M, n)``; at
-(64, 128, 512) float32 they take 9.3 ms forward plus backward against the NumPy code's 27 ms (one thread, an AVX2
-machine).
-
-batch_norm's arrays are ``(N, C, L)``, the spatial dims flattened, C-contiguous. Statistics and sums accumulate in float64
+Arrays are ``(N, C, L)``, the spatial dims flattened, C-contiguous. Statistics and sums accumulate in float64
 whatever the input's dtype (a float32 sum over the 65,536 values of a channel would lose digits), and the reduction
 kernels allow reassociation (``fastmath={"reassoc"}``), which lets LLVM sum in vector lanes: the results differ from
 NumPy's pairwise sums by rounding only. ``parity_tests/test_normalization.py`` checks the numba path against torch,
@@ -93,58 +88,3 @@ def grad_input(dy, x, mean, a, b, k, dx):
             m, ac, bc, kc = cast(mean[c]), cast(a[c]), cast(b[c]), cast(k[c])
             for j in range(L):
                 dx[i, c, j] = ac * dy[i, c, j] + bc * (x[i, c, j] - m) + kc
-
-
-# layer_norm: the same formulas with the statistics per row. Arrays are (M, n), M the leading dims flattened and n
-# the normalised ones; weight and bias (n,) float64 (ones and zeros where the layer has none).
-
-@_reduce
-def row_stats(x, mean, var):
-    """mean[m] and the biased var[m] of each row x[m, :], two passes. x: (M, n); mean, var: (M,) float64."""
-    M, n = x.shape
-    for r in range(M):
-        total = 0.0
-        for i in range(n):
-            total += x[r, i]
-        m = total / n
-        squares = 0.0
-        for i in range(n):
-            d = x[r, i] - m
-            squares += d * d
-        mean[r] = m
-        var[r] = squares / n
-
-
-@_map
-def row_affine_output(x, mean, inv_std, weight, bias, y):
-    """``y = ((x - mean[m]) inv_std[m]) weight + bias`` in x's dtype: the NumPy code's xhat, then its affine."""
-    M, n = x.shape
-    cast = x.dtype.type
-    w, b = weight.astype(x.dtype), bias.astype(x.dtype)
-    for r in range(M):
-        m, s = cast(mean[r]), cast(inv_std[r])
-        for i in range(n):
-            y[r, i] = (x[r, i] - m) * s * w[i] + b[i]
-
-
-@_reduce
-def row_grad(dy, x, mean, inv_std, weight, dx, dweight, dbias):
-    """dx, row by row, ``s (g - sum(g) / n - xhat sum(g xhat) / n)`` with ``g = dy weight``; and the parameter
-    sums over the rows, ``dweight += dy xhat``, ``dbias += dy`` ((n,) float64, which must start at zero).
-    Two passes over each row (its sums, then dx), xhat recomputed from x rather than stored."""
-    M, n = x.shape
-    for r in range(M):
-        m, s = mean[r], inv_std[r]
-        sum_g, sum_g_xhat = 0.0, 0.0
-        for i in range(n):
-            d = dy[r, i]
-            xhat = (x[r, i] - m) * s
-            g = d * weight[i]
-            sum_g += g
-            sum_g_xhat += g * xhat
-            dweight[i] += d * xhat
-            dbias[i] += d
-        k_mean, k_var = sum_g / n, sum_g_xhat / n
-        for i in range(n):
-            xhat = (x[r, i] - m) * s
-            dx[r, i] = s * (dy[r, i] * weight[i] - k_mean - xhat * k_var)

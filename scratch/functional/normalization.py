@@ -14,10 +14,9 @@ So the two steps and their derivatives are written once, in ``_standardize`` and
 few lines choosing the axes and composing the two closures. One exception, for speed: batch_norm's weight is constant
 over the axes it averages, so in training its backward folds the two steps into one (derived in its docstring).
 
-Where numba is installed, batch_norm in training on inputs with spatial dims, and layer_norm, run
-``_normalization_kernels`` instead: the same formulas in a few passes over memory instead of about twenty
-(``USE_NUMBA = False``, or ``SCRATCH_NO_NUMBA=1`` in the environment, keeps the NumPy code, which stays the
-definition).
+Where numba is installed, batch_norm in training on inputs with spatial dims runs ``_normalization_kernels``
+instead: the same formulas in five passes over memory instead of about twenty (``USE_NUMBA = False``, or
+``SCRATCH_NO_NUMBA=1`` in the environment, keeps the NumPy code, which stays the definition).
 """
 from __future__ import annotations
 
@@ -322,9 +321,6 @@ def layer_norm(x: np.ndarray, normalized_shape, weight: np.ndarray | None = None
 
         (derivation in ``_standardize``). ``backward(dy)`` returns ``(dx, dweight, dbias)``.
 
-        Where numba is installed the kernels of ``_normalization_kernels`` compute the same formulas row by row,
-        the statistics in float64 (``USE_NUMBA = False`` keeps this NumPy code).
-
     Examples:
         >>> x = np.random.default_rng(0).standard_normal((2, 5, 8))
         >>> y, backward = layer_norm(x, 8, np.ones(8), np.zeros(8))
@@ -342,8 +338,6 @@ def layer_norm(x: np.ndarray, normalized_shape, weight: np.ndarray | None = None
     check_optional_float("layer_norm", "weight", weight, x, shape)
     check_optional_float("layer_norm", "bias", bias, x, shape)
     _check_eps("layer_norm", eps)
-    if USE_NUMBA:
-        return _layer_norm_fused(x, shape, weight, bias, eps)
     axes = tuple(range(x.ndim - k, x.ndim))  # the normalised trailing dims
     lead = tuple(range(x.ndim - k))  # the dims weight and bias are shared over
 
@@ -354,32 +348,6 @@ def layer_norm(x: np.ndarray, normalized_shape, weight: np.ndarray | None = None
         dy = check_grad("layer_norm", dy, y)
         dxhat, dweight, dbias = affine_backward(dy)
         return standardize_backward(dxhat), dweight, dbias
-
-    return y, backward
-
-
-def _layer_norm_fused(x, shape: tuple, weight, bias, eps: float):
-    """layer_norm through the numba kernels: statistics per row in float64, xhat recomputed in the backward rather
-    than kept (``_normalization_kernels``); the same values as the NumPy code, to rounding."""
-    n = math.prod(shape)
-    M = x.size // n
-    x2 = np.ascontiguousarray(x).reshape(M, n)
-    mean, var = np.empty(M), np.empty(M)
-    _kernels.row_stats(x2, mean, var)
-    inv_std = 1.0 / np.sqrt(var + eps)
-    w = np.ones(n) if weight is None else weight.reshape(n).astype(np.float64)
-    b = np.zeros(n) if bias is None else bias.reshape(n).astype(np.float64)
-    y = np.empty(x.shape, x.dtype)
-    _kernels.row_affine_output(x2, mean, inv_std, w, b, y.reshape(M, n))
-
-    def backward(dy):
-        dy = check_grad("layer_norm", dy, y)
-        dx = np.empty(x.shape, x.dtype)
-        dweight, dbias = np.zeros(n), np.zeros(n)
-        _kernels.row_grad(np.ascontiguousarray(dy).reshape(M, n), x2, mean, inv_std, w, dx.reshape(M, n),
-                          dweight, dbias)
-        return (dx, None if weight is None else dweight.reshape(shape).astype(x.dtype),
-                None if bias is None else dbias.reshape(shape).astype(x.dtype))
 
     return y, backward
 
