@@ -20,8 +20,9 @@ import time
 
 OUT_DEFAULT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 LAYER_FAMILIES = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm",
-                  "activations", "cross_entropy"]
-MODULE_FAMILIES = ["lstm", "attention", "gcn", "lenet5"]  # from benchmarks/recurrent, attention, graph, training
+                  "activations", "cross_entropy", "embedding"]
+# from benchmarks/recurrent (lstm, gru), attention, graph (gcn, gat), training (lenet5)
+MODULE_FAMILIES = ["lstm", "gru", "attention", "gcn", "gat", "lenet5"]
 FAMILIES = LAYER_FAMILIES + MODULE_FAMILIES + ["gpu_throughput"]
 
 
@@ -116,6 +117,45 @@ def lstm_case(T: int, N: int = 32, I: int = 64, H: int = 128):
                 numba_fn=scratch_step(True) if default else None, flops=flops, target=1.5)
 
 
+def gru_case(T: int, N: int = 32, I: int = 64, H: int = 128):
+    """torch.nn.GRU at the LSTM row's shapes: the other gated cell, whose reset gate multiplies the recurrent
+    product's candidate part (torch's b_hn inside r * (...)), so its step cannot fold every bias into one product."""
+    import numpy as np
+
+    import scratch.functional as F
+    from benchmarks import harness
+    from benchmarks.layers import Case
+
+    torch = harness.set_torch_threads()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((T, N, I)).astype(np.float32)
+    gru_t = torch.nn.GRU(I, H)
+    params = [p.detach().numpy().copy() for p in gru_t.parameters()]  # torch's order: w_ih, w_hh, b_ih, b_hh
+    dout = rng.standard_normal((T, N, H)).astype(np.float32)
+    dh = rng.standard_normal((1, N, H)).astype(np.float32)
+    x_t = torch.from_numpy(x).requires_grad_(True)
+    grads_t = [torch.from_numpy(a) for a in (dout, dh)]
+
+    def numpy_step():
+        (out, _), backward = F.gru(x, None, params)
+        backward((dout, dh))
+        return out
+
+    def torch_step():
+        x_t.grad = None
+        gru_t.zero_grad(set_to_none=True)
+        out, h_n = gru_t(x_t)
+        torch.autograd.backward([out, h_n], grads_t)
+        return out
+
+    flops = 3 * 2 * T * N * (I + H) * 3 * H  # three gates' input and recurrent products: forward, dx, dweight
+    return Case("gru", "gru", f"x ({T}, {N}, {I}), hidden {H}, 1 layer", numpy_step, torch_step, flops=flops)
+
+
+def gru_cases(quick: bool):
+    return [gru_case(10 if quick else 50)]
+
+
 def lstm_cases(quick: bool):
     from benchmarks import recurrent
 
@@ -199,6 +239,48 @@ def gcn_cases(quick: bool):
     return [gcn_case(2_000, 20_000) if quick else gcn_case(100_000, 1_000_000)]
 
 
+def gat_case(n_nodes: int, n_edges: int, heads: int = 8, channels: int = 8):
+    """GATConv 64 -> heads x channels (concatenated), self-loops added, against its torch twin
+    (``torch_impl.functional.gat_conv``: gathers, ``index_add_`` and autograd), on graph.py's random graph."""
+    import numpy as np
+
+    import scratch.functional as F
+    import torch_impl.functional as TF
+    from benchmarks import graph, harness
+    from benchmarks.layers import Case
+
+    torch = harness.set_torch_threads()
+    x, edge_index, _, _, _ = graph.make_inputs(n_nodes, n_edges)
+    rng = np.random.default_rng(1)
+    HC = heads * channels
+    w = (rng.standard_normal((HC, x.shape[1])) / 8).astype(np.float32)
+    att_src, att_dst = (rng.standard_normal((1, heads, channels)).astype(np.float32) for _ in range(2))
+    b = rng.standard_normal(HC).astype(np.float32)
+    dy = rng.standard_normal((n_nodes, HC)).astype(np.float32)
+    leaves = [torch.from_numpy(a).requires_grad_(True) for a in (x, w, att_src, att_dst, b)]
+    edge_t, dy_t = torch.from_numpy(edge_index), torch.from_numpy(dy)
+
+    def numpy_step():
+        y, backward = F.gat_conv(x, edge_index, w, att_src, att_dst, b, heads=heads)
+        backward(dy)
+        return y
+
+    def torch_step():
+        for t in leaves:
+            t.grad = None
+        xt, wt, st, dt, bt = leaves
+        y = TF.gat_conv(xt, edge_t, wt, st, dt, bt, heads=heads)
+        y.backward(dy_t)
+        return y
+
+    return Case("gat", "gat_conv", f"{n_nodes:,} nodes, {n_edges:,} edges, {x.shape[1]} -> {heads} heads x {channels}",
+                numpy_step, torch_step, note="torch side: torch_impl's twin (gathers and index_add_)")
+
+
+def gat_cases(quick: bool):
+    return [gat_case(2_000, 20_000) if quick else gat_case(20_000, 200_000)]
+
+
 def family_cases(family: str, quick: bool):
     if family in LAYER_FAMILIES:
         from benchmarks import layers
@@ -208,7 +290,8 @@ def family_cases(family: str, quick: bool):
         from benchmarks import training
 
         return training.cases(quick)
-    return {"lstm": lstm_cases, "attention": attention_cases, "gcn": gcn_cases}[family](quick)
+    return {"lstm": lstm_cases, "gru": gru_cases, "attention": attention_cases, "gcn": gcn_cases,
+            "gat": gat_cases}[family](quick)
 
 
 def curves(quick: bool):

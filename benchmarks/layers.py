@@ -270,6 +270,19 @@ def cross_entropy_cases(quick: bool) -> list[Case]:
                             torch.tensor(dy)))]
 
 
+def embedding_cases(quick: bool) -> list[Case]:
+    # A language model's token lookup: the backward scatters each position's dy into its row (repeats add up).
+    V, D, N, T = (100, 16, 4, 8) if quick else (10_000, 256, 64, 128)
+    torch = harness.set_torch_threads()
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(0, V, size=(N, T))
+    w, dy = _normal(rng, V, D), _normal(rng, N, T, D)
+    return [Case("embedding", "embedding", f"tokens ({N}, {T}) of {V:,}, embedding_dim {D}",
+                 numpy_step(F.embedding, (tokens, w), dy),
+                 torch_step(torch.nn.functional.embedding, (torch.from_numpy(tokens), _leaf(torch, w)),
+                            torch.from_numpy(dy)))]
+
+
 # family -> cases(quick); the order is the table's
 FAMILIES = {
     "linear": linear_cases,
@@ -281,6 +294,7 @@ FAMILIES = {
     "layer_norm": layer_norm_cases,
     "activations": activation_cases,
     "cross_entropy": cross_entropy_cases,
+    "embedding": embedding_cases,
 }
 
 
