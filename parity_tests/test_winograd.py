@@ -223,10 +223,11 @@ def test_winograd_runs_only_where_it_applies(monkeypatch):
 
 @pytest.mark.parametrize("value, expected", [("", True), ("1", False)])
 def test_scratch_no_numba_turns_winograd_off(value, expected):
+    # ... and the numba col2im with it: SCRATCH_NO_NUMBA=1 leaves every convolution to NumPy and BLAS
     env = dict(os.environ, SCRATCH_NO_NUMBA=value, PYTHONPATH=str(ROOT))
-    code = "from scratch.functional import conv; print(conv.USE_WINOGRAD)"
+    code = "from scratch.functional import conv; print(conv.USE_WINOGRAD, conv.USE_NUMBA)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.strip() == str(expected), f"SCRATCH_NO_NUMBA={value!r}: USE_WINOGRAD is {out.strip()}"
+    assert out.split() == [str(expected)] * 2, f"SCRATCH_NO_NUMBA={value!r}: USE_WINOGRAD, USE_NUMBA are {out.strip()}"
 
 
 def test_inputs_and_dy_are_not_changed():
