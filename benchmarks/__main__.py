@@ -74,24 +74,32 @@ def pin_threads(threads: int) -> None:
 # one, the adapter builds the case from the functions the module exposes (graph), or, where its steps are closures
 # inside main()/run() (attention, recurrent), from the same public layer API those modules time.
 
-def lstm_case(T: int, N: int = 32, I: int = 64, H: int = 128):
-    """torch.nn.LSTM's shapes as benchmarks/recurrent.py times them; a numba side when the scratch LSTM has one."""
+def _recurrent_setup(cls_name: str, n_states: int, T: int, N: int, I: int, H: int):
+    """What the LSTM and GRU rows share: torch's module (its weights are the scratch side's too), the input, the
+    upstream gradients (of the output and of each final state) and their tensors."""
     import numpy as np
 
-    import scratch.functional as F
     from benchmarks import harness
-    from benchmarks.layers import Case
-    from scratch.functional import recurrent as scratch_recurrent
 
     torch = harness.set_torch_threads()
     rng = np.random.default_rng(0)
     x = rng.standard_normal((T, N, I)).astype(np.float32)
-    lstm_t = torch.nn.LSTM(I, H)
-    params = [p.detach().numpy().copy() for p in lstm_t.parameters()]  # torch's order: w_ih, w_hh, b_ih, b_hh
+    twin = getattr(torch.nn, cls_name)(I, H)
+    params = [p.detach().numpy().copy() for p in twin.parameters()]  # torch's order: w_ih, w_hh, b_ih, b_hh
     dout = rng.standard_normal((T, N, H)).astype(np.float32)
-    dh, dc = (rng.standard_normal((1, N, H)).astype(np.float32) for _ in range(2))
+    dstates = [rng.standard_normal((1, N, H)).astype(np.float32) for _ in range(n_states)]
     x_t = torch.from_numpy(x).requires_grad_(True)
-    grads_t = [torch.from_numpy(a) for a in (dout, dh, dc)]
+    grads_t = [torch.from_numpy(a) for a in (dout, *dstates)]
+    return torch, twin, x, params, dout, dstates, x_t, grads_t
+
+
+def lstm_case(T: int, N: int = 32, I: int = 64, H: int = 128):
+    """torch.nn.LSTM's shapes as benchmarks/recurrent.py times them; a numba side when the scratch LSTM has one."""
+    import scratch.functional as F
+    from benchmarks.layers import Case
+    from scratch.functional import recurrent as scratch_recurrent
+
+    torch, lstm_t, x, params, dout, (dh, dc), x_t, grads_t = _recurrent_setup("LSTM", 2, T, N, I, H)
     default = getattr(scratch_recurrent, "USE_NUMBA", False)  # the module-level switch of the numba step kernels
 
     def scratch_step(use_numba):
@@ -120,21 +128,10 @@ def lstm_case(T: int, N: int = 32, I: int = 64, H: int = 128):
 def gru_case(T: int, N: int = 32, I: int = 64, H: int = 128):
     """torch.nn.GRU at the LSTM row's shapes: the other gated cell, whose reset gate multiplies the recurrent
     product's candidate part (torch's b_hn inside r * (...)), so its step cannot fold every bias into one product."""
-    import numpy as np
-
     import scratch.functional as F
-    from benchmarks import harness
     from benchmarks.layers import Case
 
-    torch = harness.set_torch_threads()
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((T, N, I)).astype(np.float32)
-    gru_t = torch.nn.GRU(I, H)
-    params = [p.detach().numpy().copy() for p in gru_t.parameters()]  # torch's order: w_ih, w_hh, b_ih, b_hh
-    dout = rng.standard_normal((T, N, H)).astype(np.float32)
-    dh = rng.standard_normal((1, N, H)).astype(np.float32)
-    x_t = torch.from_numpy(x).requires_grad_(True)
-    grads_t = [torch.from_numpy(a) for a in (dout, dh)]
+    torch, gru_t, x, params, dout, (dh,), x_t, grads_t = _recurrent_setup("GRU", 1, T, N, I, H)
 
     def numpy_step():
         (out, _), backward = F.gru(x, None, params)

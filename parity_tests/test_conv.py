@@ -440,13 +440,16 @@ def test_without_input_grad_the_parameter_grads_are_the_same(fn, x_shape, w_shap
 
 @pytest.mark.parametrize("layer", [nn.Conv1d(2, 3, 3), nn.Conv2d(2, 3, 3)])
 def test_conv_module_input_grad_off_returns_none(layer):
-    x = np.ones((2, 2) + (5,) * layer._d, np.float32)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 2) + (5,) * layer._d).astype(np.float32)
     y, backward = layer(x)
-    dx = backward(np.ones_like(y))
-    grad = layer.weight.grad.copy()
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    dx = backward(dy)
+    grads = layer.weight.grad.copy(), layer.bias.grad.copy()
     layer.zero_grad()
     layer.input_grad = False
     y, backward = layer(x)
-    assert backward(np.ones_like(y)) is None
-    np.testing.assert_array_equal(layer.weight.grad, grad)
+    assert backward(dy) is None
+    np.testing.assert_array_equal(layer.weight.grad, grads[0])
+    np.testing.assert_array_equal(layer.bias.grad, grads[1])
     assert dx.shape == x.shape

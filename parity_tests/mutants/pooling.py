@@ -12,8 +12,8 @@ MUTANTS = [
     Mutant(
         name="maxpool-kernel-last-max-wins-ties",
         file=_KERNELS,
-        old="take = (real[k] > 0) & ((seen[k] == 0) | (v > held) | (v != v))",
-        new="take = (real[k] > 0) & ((seen[k] == 0) | (v >= held) | (v != v))",
+        old="take = (real_t[k] > 0) & ((seen[k] == 0) | (v > held) | (v != v))",
+        new="take = (real_t[k] > 0) & ((seen[k] == 0) | (v >= held) | (v != v))",
         tests=_KERNEL_TESTS,
         why="the general numba forward must keep the first of equal maxima, as torch and the NumPy code do",
     ),

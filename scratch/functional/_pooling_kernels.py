@@ -57,7 +57,15 @@ def max_pool_forward(x, kH, kW, sH, sW, pH, pW, dH, dW, y, arg):
             w = j * sW - pW + b * dW
             col_real[b, j] = 1 if 0 <= w < W else 0
             cols[b, j] = min(max(w, 0), W - 1)
-    tap, real = np.zeros(Lp, x.dtype), np.zeros(Lp, np.int32)  # the padding of both stays 0: never taken
+    # real[t, k]: tap t of window k reads the input; the same for every plane, so computed once (the padding of
+    # each row stays 0: never taken)
+    real = np.zeros((kH * kW, Lp), np.int32)
+    for a in range(kH):
+        for b in range(kW):
+            for i in range(Ho):
+                for j in range(Wo):
+                    real[a * kW + b, i * Wo + j] = row_real[a, i] & col_real[b, j]
+    tap = np.zeros(Lp, x.dtype)
     best, pick, seen = np.zeros(Lp, x.dtype), np.zeros(Lp, np.int32), np.zeros(Lp, np.int32)
     for n in range(N):
         for c in range(C):
@@ -68,17 +76,17 @@ def max_pool_forward(x, kH, kW, sH, sW, pH, pW, dH, dW, y, arg):
                 for b in range(kW):
                     t = a * kW + b
                     for i in range(Ho):
-                        source, ri = plane[rows[a, i]], row_real[a, i]
+                        source = plane[rows[a, i]]
                         for j in range(Wo):
                             tap[i * Wo + j] = source[cols[b, j]]
-                            real[i * Wo + j] = ri & col_real[b, j]
+                    real_t = real[t]
                     for k in range(Lp):
                         v, held = tap[k], best[k]
-                        take = (real[k] > 0) & ((seen[k] == 0) | (v > held) | (v != v))
+                        take = (real_t[k] > 0) & ((seen[k] == 0) | (v > held) | (v != v))
                         best[k] = v if take else held
                         pick[k] = t if take else pick[k]
                     for k in range(Lp):
-                        seen[k] |= real[k]
+                        seen[k] |= real_t[k]
             out, picks = y[n, c], arg[n, c]
             for i in range(Ho):
                 for j in range(Wo):
