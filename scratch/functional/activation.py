@@ -180,7 +180,8 @@ def softmax(x: np.ndarray, dim: int):
     axis = dim if x.ndim else None
     # One output array, every step in place. fmax instead of max: the same shift wherever it matters (a NaN in a
     # row makes the whole row NaN either way, through the sum) and faster, as it need not look for NaNs.
-    y = np.subtract(x, np.fmax.reduce(x, axis=axis, keepdims=True), out=np.empty_like(x))
+    with np.errstate(over="ignore"):  # see log_softmax: a difference past the float range is -inf, exp gives 0
+        y = np.subtract(x, np.fmax.reduce(x, axis=axis, keepdims=True), out=np.empty_like(x))
     np.exp(y, out=y)
     y /= np.sum(y, axis=axis, keepdims=True)
 
@@ -203,7 +204,10 @@ def log_softmax(x: np.ndarray, dim: int):
     check_float("log_softmax", "input", x)
     dim = check_dim("log_softmax", dim, x.ndim)
     axis = dim if x.ndim else None
-    shifted = x - np.max(x, axis=axis, keepdims=True)
+    # Finite logits further apart than the float range (3e38 and -3e38 in float32) overflow to -inf here, which is
+    # the right limit: that class's probability rounds to 0 either way, and its log is -inf (torch gives the same).
+    with np.errstate(over="ignore"):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
     y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
     def backward(dy):

@@ -492,8 +492,13 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
     else:
         t = target[None] if unbatched else target
         nll, divisor, keep, onehot, w_t = _nll_terms(layer, logp, t, w_c, ignore_index)
-        smooth = np.where(keep, -(w_c * logp).sum(axis=1), 0)  # cross-entropy against uniform, (N, d1, ...)
-        loss = (1 - label_smoothing) * nll + eps_c * smooth
+        if label_smoothing:
+            smooth = np.where(keep, -(w_c * logp).sum(axis=1), 0)  # cross-entropy against uniform, (N, d1, ...)
+            loss = (1 - label_smoothing) * nll + eps_c * smooth
+        else:
+            # No smoothing term at all, as in torch, rather than 0 times it: a -inf logit makes it inf, and 0 * inf
+            # would turn a finite loss into nan.
+            loss = nll
     y, reduce_backward = _reduce(loss[0] if unbatched else loss, reduction, divisor)
 
     def backward(dy):

@@ -1,0 +1,62 @@
+"""Non-finite values and empty inputs (issue 18): where torch gives an answer, ours is the same, in the same places;
+where torch refuses, we refuse with a sentence naming the layer.
+
+Pinned cases rather than drawn ones: each test puts one inf, one NaN or one empty dim exactly where a bug once
+spread it (0 * inf in an unused term, a matrix product that multiplies every pixel by a zero weight, 0 / 0 in the
+statistics of nothing) and compares with torch run here, gradients included, for a random upstream gradient.
+``conftest`` turns floating-point warnings into errors: a test that feeds inf or NaN on purpose allows them around
+that call only, and a layer given finite input must not raise them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import scratch.functional as F
+import scratch.nn as nn
+import torch_impl.functional as TF
+import torch_impl.nn as tnn
+from parity_tests.harness import NUMBA_PATHS, assert_close, check_function, check_module, numba_path, switched
+from scratch.functional import conv, normalization
+
+DTYPES = [np.float64, np.float32]
+
+
+def torch_grads(torch_fn, inputs, dy, wrt):
+    """``torch_fn(*inputs)`` and the gradients of the inputs at ``wrt`` for the upstream gradient ``dy``."""
+    tensors = [torch.from_numpy(a.copy()).requires_grad_(i in wrt) if isinstance(a, np.ndarray) else a
+               for i, a in enumerate(inputs)]
+    y = torch_fn(*tensors)
+    grads = torch.autograd.grad(y, [tensors[i] for i in wrt], torch.from_numpy(dy))
+    return y.detach().numpy(), [g.numpy() for g in grads]
+
+
+# 1. cross_entropy: no 0 * inf from a smoothing term that is not there --------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_cross_entropy_with_a_minus_inf_logit_matches_torch(reduction, label_smoothing):
+    # -inf is a class the model rules out: its probability is 0, the loss of the other targets is finite. With
+    # smoothing the uniform target gives that class weight, and the loss is inf, as torch's.
+    x = np.array([[0.0, -np.inf, 1.0], [2.0, 0.5, -1.0]])
+    t = np.array([0, 1])
+    options = dict(reduction=reduction, label_smoothing=label_smoothing)
+    check_function("cross_entropy", lambda x, t, w: F.cross_entropy(x, t, w, **options),
+                   lambda x, t, w: TF.cross_entropy(x, t, w, **options), [x, t, None])
+    if label_smoothing == 0 and reduction == "mean":
+        y, _ = F.cross_entropy(x, t)
+        assert np.isclose(y, 1.5272864920876899, rtol=1e-14, atol=0)  # torch's value
+
+
+def test_cross_entropy_of_huge_float32_logits_is_inf_not_nan():
+    # The logits differ by 6e38, past float32's range: log p of the target is -inf, the loss inf (torch's answer),
+    # and the gradient softmax - onehot stays finite. Finite input: no floating-point error may escape.
+    x = np.array([[3e38, -3e38, 0.0], [1.0, 2.0, 3.0]], np.float32)
+    t = np.array([1, 0])
+    check_function("cross_entropy", F.cross_entropy, TF.cross_entropy, [x, t, None])
+    check_function("softmax", lambda x: F.softmax(x, 1), lambda x: torch.softmax(x, 1), [x])
+    check_function("log_softmax", lambda x: F.log_softmax(x, 1), lambda x: torch.log_softmax(x, 1), [x])
+    y, backward = nn.CrossEntropyLoss()(x, t)
+    assert np.isposinf(y) and np.isfinite(backward(np.float32(1.0))).all()
