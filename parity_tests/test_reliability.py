@@ -60,3 +60,45 @@ def test_cross_entropy_of_huge_float32_logits_is_inf_not_nan():
     check_function("log_softmax", lambda x: F.log_softmax(x, 1), lambda x: torch.log_softmax(x, 1), [x])
     y, backward = nn.CrossEntropyLoss()(x, t)
     assert np.isposinf(y) and np.isfinite(backward(np.float32(1.0))).all()
+
+
+# 5. relu and l1_loss route NaN as torch does -----------------------------------------------------------------------
+
+_X_SPECIAL = np.array([np.nan, -1.0, 0.0, 2.0, np.inf, -np.inf, np.nan, -1.0, 0.0, 2.0])
+
+
+def _dy_with_nans(n: int) -> np.ndarray:
+    dy = np.random.default_rng(0).standard_normal(n)
+    dy[n // 2 + 1:] = np.nan  # NaN upstream at a NaN, a negative, a zero and a positive input
+    return dy
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_passes_dy_at_nan_and_drops_nan_dy_at_inactive_units_like_torch(dtype):
+    # torch's relu backward selects (threshold_backward: dy where not y <= 0, else 0): it passes dy where the input
+    # is NaN, and gives an exact 0 wherever the unit is off, even for a NaN dy. A 0/1 mask times dy does neither.
+    x, dy = _X_SPECIAL.astype(dtype), _dy_with_nans(len(_X_SPECIAL)).astype(dtype)
+    y, backward = F.relu(x)
+    (dx,) = backward(dy)
+    y_t, (dx_t,) = torch_grads(torch.relu, [x], dy, [0])
+    assert_close(y, y_t, "relu output")
+    assert_close(dx, dx_t, "relu dx")
+    assert dx.dtype == dtype and np.isnan(dx).sum() == 2  # NaN dy at the NaN input and at 2.0; 0 at -1.0 and 0.0
+    y, backward = nn.ReLU()(x)
+    assert_close(backward(dy), dx_t, "ReLU dx")
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_l1_loss_slope_at_a_nan_difference_is_zero_like_torch(reduction):
+    # torch differentiates |d| as sgn(d), and sgn(NaN) = 0: a NaN input gets a zero gradient for a finite dy (np.sign
+    # gives NaN), while a NaN dy still makes NaN (NaN * slope), as in torch.
+    x, t = _X_SPECIAL, np.zeros_like(_X_SPECIAL)
+    y, backward = F.l1_loss(x, t, reduction=reduction)
+    finite_dy = np.random.default_rng(1).standard_normal(y.shape)
+    for dy in (finite_dy, _dy_with_nans(len(x)) if reduction == "none" else np.array(np.nan)):
+        dinput, dtarget = backward(dy)
+        y_t, (dinput_t, dtarget_t) = torch_grads(lambda x, t: torch.nn.functional.l1_loss(x, t, reduction=reduction),
+                                                 [x, t], dy, [0, 1])
+        assert_close(y, y_t, "l1_loss output")
+        assert_close(dinput, dinput_t, "l1_loss dinput")
+        assert_close(dtarget, dtarget_t, "l1_loss dtarget")

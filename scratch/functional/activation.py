@@ -17,7 +17,9 @@ def relu(x: np.ndarray):
     """``y = max(x, 0)``.
 
     Backward:
-        ``dx = dy * [x > 0]``. At ``x == 0`` the gradient is 0, torch's choice.
+        ``dx = dy`` where ``x > 0``, else 0. At ``x == 0`` the gradient is 0, torch's choice. As in torch the
+        gradient is selected, not multiplied by a 0/1 mask: an inactive unit gets an exact 0 even for a NaN or inf
+        ``dy``, and a NaN input (whose output is NaN) passes ``dy`` through.
 
     Examples:
         >>> y, backward = relu(np.array([-1.0, 0.0, 2.0]))
@@ -25,13 +27,13 @@ def relu(x: np.ndarray):
         (array([0., 0., 2.]), array([0., 0., 1.]))
     """
     check_float("relu", "input", x)
-    mask = x > 0
+    active = ~(x <= 0)  # not "x > 0": NaN is active, as in torch's threshold_backward (which tests y <= 0)
     # np.maximum rather than np.where(mask, x, 0): several times faster on random signs, and NaN stays NaN as in torch.
     y = np.maximum(x, 0).astype(x.dtype, copy=False)
 
     def backward(dy):
         dy = check_grad("relu", dy, y)
-        return (dy * mask,)
+        return (np.where(active, dy, dy.dtype.type(0)),)
 
     return y, backward
 

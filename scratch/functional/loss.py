@@ -156,7 +156,8 @@ def l1_loss(input: np.ndarray, target: np.ndarray, *, reduction: str = "mean"):
 
     Backward:
         ``dinput = sign(input - target) dl``, ``dtarget = -dinput``. At ``input == target`` the gradient is
-        ``sign(0) = 0``, torch's choice of subgradient. ``backward(dy)`` returns ``(dinput, dtarget)``.
+        ``sign(0) = 0``, torch's choice of subgradient; and ``sign(NaN) = 0`` too, as torch's ``sgn``, where
+        ``np.sign`` would give NaN. ``backward(dy)`` returns ``(dinput, dtarget)``.
 
     Examples:
         >>> y, backward = l1_loss(np.array([1.0, 2.0]), np.array([1.0, 0.0]), reduction="none")
@@ -169,7 +170,8 @@ def l1_loss(input: np.ndarray, target: np.ndarray, *, reduction: str = "mean"):
 
     def backward(dy):
         dy = check_grad("l1_loss", dy, y)
-        dinput = np.sign(d) * reduce_backward(dy)
+        slope = np.subtract(d > 0, d < 0, dtype=d.dtype)  # sign(d), 0 at a NaN d: both comparisons are False
+        dinput = slope * reduce_backward(dy)
         return dinput, -dinput
 
     return y, backward
