@@ -6,9 +6,15 @@ in the same order, with the same shapes as its PyTorch twin.
 
 Calling a module returns ``(y, backward)``. ``backward(dy)`` adds each parameter's gradient to ``param.grad`` (so two
 calls sharing weights accumulate, as in torch) and returns the gradient of the input.
+
+Thread safety: one module may run forward and backward in several threads at once (torch's autograd allows it).
+Each Parameter carries a lock that ``accumulate_grad`` holds while it adds, as torch's AccumulateGrad holds one per
+parameter: without it two threads can both find ``grad is None`` and the second assignment drops the first thread's
+whole gradient, and ``+=`` on a large array interleaves element by element (NumPy releases the GIL inside the add).
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -18,7 +24,8 @@ class Parameter(np.ndarray):
     """An ndarray that carries the gradient accumulated into it, as ``torch.nn.Parameter`` does.
 
     It behaves as a plain array in every expression (results of arithmetic on it are plain ndarrays) and adds one
-    attribute, ``grad``: ``None`` until a backward pass writes it.
+    attribute, ``grad``: ``None`` until a backward pass writes it. ``accumulate_grad`` writes it under the
+    parameter's own lock, so backward passes in several threads lose nothing.
     """
 
     def __new__(cls, data):
@@ -28,6 +35,10 @@ class Parameter(np.ndarray):
 
     def __array_finalize__(self, obj):
         self.grad = None
+        # An array made from a Parameter (a view, .copy()) shares its lock, which at worst makes two arrays wait on
+        # one lock; a Parameter built from data, deep-copied or unpickled gets its own. Made here rather than on
+        # first use, which would itself race.
+        self._grad_lock = getattr(obj, "_grad_lock", None) or threading.Lock()
 
     def __array_wrap__(self, out, context=None, return_scalar=False):
         # Results of ufuncs on a Parameter are ordinary values: a Parameter is only ever made on purpose.
@@ -54,13 +65,14 @@ class Parameter(np.ndarray):
 
 
 def accumulate_grad(param: Parameter | None, grad) -> None:
-    """``param.grad += grad``, starting from ``None`` as torch does."""
+    """``param.grad += grad``, starting from ``None`` as torch does; safe from several threads at once."""
     if param is None or grad is None:
         return
-    if param.grad is None:
-        param.grad = np.array(grad, dtype=param.dtype, copy=True)
-    else:
-        param.grad += grad
+    with param._grad_lock:  # the None check and the add are one step: see the module docstring
+        if param.grad is None:
+            param.grad = np.array(grad, dtype=param.dtype, copy=True)
+        else:
+            param.grad += grad
 
 
 class Module:

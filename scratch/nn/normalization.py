@@ -5,6 +5,9 @@ names and decide, as torch.nn does, which statistics the function uses (batch or
 """
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
 
 from scratch import functional as F
@@ -33,6 +36,11 @@ class _BatchNorm(Module):
         running_mean, running_var: ``(C,)`` buffers, init 0 and 1, or None.
         num_batches_tracked: int64 0-d buffer counting training batches, or None.
 
+    Threads: a training forward that updates the running statistics holds the layer's lock from the count's
+    increment to the end of the update, so that calls from several threads each count once and each weigh their
+    batch by their own count (``momentum=None``); without it two threads can read the same count and interleave
+    their read-modify-writes of ``running_mean``. Other forwards, and every backward, take no lock here.
+
     Backward:
         See ``scratch.functional.batch_norm``. ``backward(dy)`` accumulates ``weight.grad`` and ``bias.grad``
         and returns ``dx``.
@@ -59,6 +67,15 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        self._stats_lock = threading.Lock()
+
+    # A lock cannot be copied or pickled: a copy of the layer gets a lock of its own.
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_stats_lock"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__["_stats_lock"] = threading.Lock()
 
     def _check_input(self, x, use_batch_stats: bool):
         name = type(self).__name__
@@ -75,18 +92,21 @@ class _BatchNorm(Module):
         # Batch statistics in training, and in evaluation when there are no running ones to use.
         use_batch_stats = self.training or self.running_mean is None
         self._check_input(x, use_batch_stats)
-        momentum = self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked += 1  # in place: state_dict() views keep seeing it
-            if self.momentum is None:  # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked)
-        # The running statistics go to the function to be used (evaluation) or updated (training, if tracked). As
-        # in torch, this also covers a layer whose track_running_stats was switched off after it was built.
-        pass_running = not self.training or self.track_running_stats
-        running_mean = self.running_mean if pass_running else None
-        running_var = self.running_var if pass_running else None
-        y, backward = F.batch_norm(x, running_mean, running_var, self.weight, self.bias, use_batch_stats,
-                                   0.0 if momentum is None else momentum, self.eps)
+        updates = self.training and self.track_running_stats
+        with self._stats_lock if updates else contextlib.nullcontext():
+            momentum = self.momentum
+            if updates:
+                self.num_batches_tracked += 1  # in place: state_dict() views keep seeing it
+                if self.momentum is None:  # cumulative moving average
+                    momentum = 1.0 / float(self.num_batches_tracked)
+            # The running statistics go to the function to be used (evaluation) or updated (training, if
+            # tracked). As in torch, this also covers a layer whose track_running_stats was switched off after it
+            # was built.
+            pass_running = not self.training or self.track_running_stats
+            running_mean = self.running_mean if pass_running else None
+            running_var = self.running_var if pass_running else None
+            y, backward = F.batch_norm(x, running_mean, running_var, self.weight, self.bias, use_batch_stats,
+                                       0.0 if momentum is None else momentum, self.eps)
 
         def batch_norm_backward(dy):
             dx, _, _, dweight, dbias = backward(dy)
