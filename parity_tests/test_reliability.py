@@ -102,3 +102,42 @@ def test_l1_loss_slope_at_a_nan_difference_is_zero_like_torch(reduction):
         assert_close(y, y_t, "l1_loss output")
         assert_close(dinput, dinput_t, "l1_loss dinput")
         assert_close(dtarget, dtarget_t, "l1_loss dtarget")
+
+
+# 2. batch_norm of an empty batch leaves the running statistics alone ---------------------------------------------
+
+EMPTY_BATCHES = [(0, 3), (0, 3, 4), (0, 3, 2, 2), (2, 3, 0), (2, 3, 0, 4)]
+
+
+@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
+@pytest.mark.parametrize("shape", EMPTY_BATCHES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batch_norm_training_on_an_empty_batch_matches_torch(use_numba, shape, dtype):
+    # No values, no statistics: torch returns an empty output, leaves running_mean and running_var as they were
+    # (a mean of nothing, 0 / 0, would write NaN into them) and gives weight and bias zero gradients.
+    rng = np.random.default_rng(0)
+    x = np.zeros(shape, dtype)
+    running_mean, running_var = rng.standard_normal(3).astype(dtype), rng.uniform(0.5, 2, 3).astype(dtype)
+    weight, bias = rng.standard_normal(3).astype(dtype), rng.standard_normal(3).astype(dtype)
+    before = running_mean.copy(), running_var.copy()
+    with numba_path(normalization, use_numba):
+        check_function("batch_norm", lambda *a: F.batch_norm(*a, training=True),
+                       lambda *a: torch.nn.functional.batch_norm(*a, training=True),
+                       [x, running_mean, running_var, weight, bias], wrt=[0, 3, 4], mutable=[1, 2])
+        _, backward = F.batch_norm(x, running_mean, running_var, weight, bias, training=True)
+        dx, _, _, dweight, dbias = backward(np.zeros(shape, dtype))
+    np.testing.assert_array_equal(running_mean, before[0])
+    np.testing.assert_array_equal(running_var, before[1])
+    assert dweight.dtype == dbias.dtype == dtype and not dweight.any() and not dbias.any()
+
+
+@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
+def test_batch_norm2d_after_an_empty_batch_still_matches_torch_in_eval(use_numba):
+    layer, layer_t = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)
+    x = np.random.default_rng(1).standard_normal((4, 3, 5, 5)).astype(np.float32)
+    with numba_path(normalization, use_numba):
+        check_module("BatchNorm2d", layer, layer_t, x)  # copies the weights across; one real batch first
+        check_module("BatchNorm2d", layer, layer_t, np.zeros((0, 3, 5, 5), np.float32))
+        layer.eval(), layer_t.eval()
+        check_module("BatchNorm2d", layer, layer_t, x)
+    assert np.isfinite(layer.running_mean).all() and np.isfinite(layer.running_var).all()

@@ -146,7 +146,8 @@ def batch_norm(x: np.ndarray, running_mean: np.ndarray | None, running_var: np.n
 
     with ``n = N * L`` (or ``N * H * W``) the number of values per channel: the running variance is the UNBIASED
     estimate, although the batch is normalised with the biased one. Out of training, the running statistics
-    normalise and nothing is updated.
+    normalise and nothing is updated. An empty batch (N = 0, or a spatial size 0) has no statistics: as in torch it
+    leaves the running ones unchanged and gets zero weight and bias gradients.
 
     Args:
         x: input, float32 or float64.
@@ -206,12 +207,14 @@ def batch_norm(x: np.ndarray, running_mean: np.ndarray | None, running_var: np.n
     _check_eps("batch_norm", eps)
     axes = (0,) + tuple(range(2, x.ndim))  # every dim but the channels
     view = (C,) + (1,) * (x.ndim - 2)  # weight, bias and statistics broadcast along dim 1
-    n = x.size // C  # values per channel
+    n = N * math.prod(x.shape[2:])  # values per channel
 
     if training:
         if n == 1:
             raise ValueError(f"batch_norm expected more than 1 value per channel when training, "
                              f"got input of shape {fmt_shape(x.shape)}")
+        if n == 0:
+            return _batch_norm_of_nothing(x, weight, bias)
         if USE_NUMBA and x.ndim >= 3:  # (N, C) features stay in NumPy: there the kernels' strided loops lose
             return _batch_norm_train_fused(x, running_mean, running_var, weight, bias, momentum, eps)
         xhat, mean, var, inv_std, standardize_backward = _standardize(x, axes, eps)
@@ -238,6 +241,24 @@ def batch_norm(x: np.ndarray, running_mean: np.ndarray | None, running_var: np.n
         dweight = None if weight is None else sum_dy_xhat.reshape(C)
         dbias = None if bias is None else sum_dy.reshape(C)
         return dx, None, None, dweight, dbias
+
+    return y, backward
+
+
+def _batch_norm_of_nothing(x, weight, bias):
+    """batch_norm in training on an empty batch (N = 0, or a spatial size 0), as torch does it.
+
+    There are no statistics to take: the batch's mean would be 0 / 0 = NaN, and one such batch would write NaN into
+    the running statistics for good. torch leaves them as they are, returns the empty output, and gives the weight
+    and bias zero gradients (sums over no values).
+    """
+    y = np.empty(x.shape, x.dtype)
+
+    def backward(dy):
+        check_grad("batch_norm", dy, y)
+        dweight = None if weight is None else np.zeros_like(weight)
+        dbias = None if bias is None else np.zeros_like(bias)
+        return np.empty(x.shape, x.dtype), None, None, dweight, dbias
 
     return y, backward
 
