@@ -37,7 +37,7 @@ class LayerRecord:
     forward_error: dict = field(default_factory=dict)  # dtype name -> max normalised error
     gradient_error: dict = field(default_factory=dict)
     gradcheck_examples: int = 0
-    gradcheck_error: float = 0.0  # max |analytic - numeric| (the check: <= atol + rtol * |numeric|)
+    gradcheck_error: float = 0.0  # max |analytic - numeric| (the check: scratch.gradcheck's criterion)
     failures: int = 0
 
 

@@ -31,6 +31,37 @@ def test_catches_a_wrong_backward_and_names_the_element():
     assert "FAILED" in str(report) and "<-- wrong" in str(report)
 
 
+def _sigmoid_with_backward_times(factor):
+    """A sigmoid whose backward is ``factor`` times too large where it saturates (|x| > 10)."""
+    def sigmoid(x):
+        y = 1 / (1 + np.exp(-x))
+        return y, lambda dy: (dy * y * (1 - y) * np.where(np.abs(x) > 10, factor, 1.0),)
+    return sigmoid
+
+
+def test_catches_a_wrong_backward_where_every_slope_is_small():
+    # Saturated at |x| ~ 15, sigmoid's slopes are ~3e-7: a backward twice too large there is wrong by less than
+    # 1e-6 everywhere, so the absolute criterion this checker had (|a - n| <= 1e-6 + 1e-5 |n|) passed it. The
+    # absolute part now scales with the gradient's own size, down to the rounding floor of central differences.
+    rng = np.random.default_rng(0)
+    x = rng.uniform(14, 16, (3, 4)) * rng.choice([-1.0, 1.0], (3, 4))
+    report = gradcheck(_sigmoid_with_backward_times(2.0), x)
+    assert not report.ok, str(report)
+    assert report.max_abs_error < 1e-6  # what the absolute criterion allowed
+    assert report.inputs[0].analytic == pytest.approx(2 * report.inputs[0].numeric, rel=1e-3)
+    correct = gradcheck(_sigmoid_with_backward_times(1.0), x)  # the right backward, on the same saturated inputs
+    assert correct.ok, str(correct)
+
+
+def test_gradient_that_is_zero_passes_within_the_rounding_floor():
+    # y = x - mean(x) + c with dy constant: the gradient is exactly 0, its central differences are rounding noise
+    # of the loss's terms (~1e3 here), and the criterion's rounding floor must cover them.
+    x = np.random.default_rng(4).standard_normal((4, 6))
+    report = gradcheck(lambda x: (x - x.mean() + 1e3, lambda dy: (dy - dy.mean(),)), x, dy=np.ones((4, 6)))
+    assert report.ok, str(report)
+    assert report.rounding > 0 and "rounding floor" in str(report)
+
+
 def test_a_sum_loss_would_hide_what_a_random_dy_finds():
     # A backward that averages dy over the batch agrees with the truth when dy is constant (as for y.sum()),
     # and is caught by gradcheck's random dy.

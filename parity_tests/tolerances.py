@@ -29,7 +29,8 @@ PARITY = {
 }
 
 # Central differences in float64 with eps=1e-6: truncation error O(eps^2 f''') ~ 1e-12, rounding error
-# O(1e-16 |L| / eps) ~ 1e-10 |L| for the scalar L = sum(y * dy). Elementwise check |a - n| <= atol + rtol |n|.
+# O(1e-16 |L| / eps) ~ 1e-10 |L| for the scalar L = sum(y * dy). Elementwise check
+# |a - n| <= atol * max|n| + rtol |n| + the rounding floor (scratch.gradcheck: atol scales with the gradient's size).
 GRADCHECK_EPS = 1e-6
 GRADCHECK = Tol(rtol=1e-5, atol=1e-6)
 
