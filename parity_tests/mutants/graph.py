@@ -30,6 +30,15 @@ MUTANTS = [
         why="d(deg^-1/2)/d(deg) = -1/2 deg^-3/2: dropping the minus sign is the classic slip in the edge-weight path",
     ),
     Mutant(
+        name="gcn-edge-weight-gradient-float64",
+        file="scratch/functional/graph.py",
+        old="dedge_weight = np.zeros(E, dtype=x.dtype)",
+        new="dedge_weight = np.zeros(E)",
+        tests=("parity_tests/test_graph.py", "-k", "gcn_conv_matches_torch and float32"),
+        why="np.zeros defaults to float64: a float32 layer would hand its optimizer a float64 edge-weight gradient "
+            "(the float32 test compares that gradient's dtype, not its values)",
+    ),
+    Mutant(
         name="gat-softmax-over-source",
         file="scratch/functional/graph.py",
         old="alpha = ez / _scatter_sum(ez, dst, N)[dst]  # (E', H)",
