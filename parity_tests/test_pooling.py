@@ -66,22 +66,33 @@ def _torch_accepts(fn, shape, args) -> bool:
 
 
 @st.composite
-def max_pool2d_args(draw, shape):
-    """``(kernel_size, stride, padding, dilation, ceil_mode, return_indices)`` that torch accepts for ``shape``."""
-    kernel = draw(int_or_pair(st.integers(1, 4)))
-    padding = tuple(draw(st.integers(0, k // 2)) for k in _pair(kernel))  # torch: padding <= kernel // 2
+def max_pool2d_args(draw, shape, large_windows=True):
+    """``(kernel_size, stride, padding, dilation, ceil_mode, return_indices)`` that torch accepts for ``shape``.
+
+    Kernel sides 1-4, and in about one draw in six (``large_windows``) 12-16: windows of 144 to 256 taps, past
+    what an int8 tap index holds, padded enough to fit inputs of sides 1-8.
+    """
+    if large_windows and draw(st.sampled_from([False, False, False, False, False, True])):
+        kernel = draw(int_or_pair(st.integers(12, 16)))
+        # the window must fit the padded input: side + 2 padding >= kernel, with padding <= kernel // 2
+        padding = tuple(draw(st.integers(max(0, -(-(k - n) // 2)), k // 2))
+                        for k, n in zip(_pair(kernel), shape[-2:]))
+        dilation = 1
+    else:
+        kernel = draw(int_or_pair(st.integers(1, 4)))
+        padding = tuple(draw(st.integers(0, k // 2)) for k in _pair(kernel))  # torch: padding <= kernel // 2
+        dilation = draw(int_or_pair(st.integers(1, 3)))
     stride = draw(st.one_of(st.none(), int_or_pair(st.integers(1, 4))))
-    dilation = draw(int_or_pair(st.integers(1, 3)))
     args = (kernel, stride, padding, dilation, draw(st.booleans()), draw(st.booleans()))
     assume(_torch_accepts(TF.max_pool2d, shape, args[:5]))
     return args
 
 
 @st.composite
-def max_pool2d_case(draw, kinds=KINDS):
+def max_pool2d_case(draw, kinds=KINDS, large_windows=True):
     """``[x, kernel_size, stride, padding, dilation, ceil_mode, return_indices]``, x float64 of a drawn kind."""
     shape = draw(input_shape())
-    return [draw(float_arrays(shape, np.float64, kinds))] + list(draw(max_pool2d_args(shape)))
+    return [draw(float_arrays(shape, np.float64, kinds))] + list(draw(max_pool2d_args(shape, large_windows)))
 
 
 @st.composite
@@ -139,6 +150,19 @@ _STRIDE_OVER_KERNEL = [np.arange(64.0).reshape(1, 1, 8, 8) % 5, 2, 3, 0, 1, Fals
 _CEIL_LAST_WINDOW_DROPPED = [np.arange(25.0).reshape(1, 5, 5), 2, 2, 1, 1, True, True]  # it would start in padding
 _CEIL_KERNEL_OVER_INPUT = [np.arange(16.0).reshape(1, 1, 4, 4), 5, 2, 0, 1, True, False]  # torch allows it: 1 x 1
 _CEIL_EXACT = [np.arange(36.0).reshape(1, 1, 6, 6), 3, 1, 0, 1, True, False]  # windows fit exactly: ceil = floor
+
+
+def _large_window_input():
+    """(1, 2, 13, 12) for 12 x 11 windows at stride 1 (2 x 2 of them, overlapping): 132 taps a window, more than an
+    int8 tap index holds, and every window's max at one of the taps past 127 (the last row's 128-131)."""
+    x = np.random.default_rng(18).permutation(2 * 13 * 12).reshape(1, 2, 13, 12).astype(np.float64)
+    x[:, :, 12, 9] = 1000.0  # the max of the lower windows, taps 130 and 129
+    x[:, :, 11, 10] = 500.0  # the max of the upper windows, taps 131 and 130
+    return x
+
+
+_LARGE_WINDOW = [_large_window_input(), (12, 11), 1, 0, 1, False, True]
+
 # 2x2 windows side by side (the numba path's own kernel), an odd size whose last row and column no window reads,
 # with ties, -inf and NaN windows
 _TILED_2X2 = [np.array([[1, 1, -np.inf, -np.inf, 7], [0, 1, -np.inf, -np.inf, 7], [np.nan, 2, 3, np.nan, 7],
@@ -155,6 +179,7 @@ _TILED_2X2 = [np.array([[1, 1, -np.inf, -np.inf, 7], [0, 1, -np.inf, -np.inf, 7]
 @example(case=_CEIL_KERNEL_OVER_INPUT, seed=0)
 @example(case=_CEIL_EXACT, seed=0)
 @example(case=_TILED_2X2, seed=0)
+@example(case=_LARGE_WINDOW, seed=0)
 @example(case=[np.ones((1, 2, 5, 5)), 3, 1, 1, 2, False, True], seed=0)  # dilated, padded, overlapping, all ties
 @pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 def test_max_pool2d_matches_torch(use_numba, dtype, case, seed):
@@ -163,7 +188,7 @@ def test_max_pool2d_matches_torch(use_numba, dtype, case, seed):
         _check_max_pool2d(x, args, seed)
 
 
-@given(case=max_pool2d_case(), seed=seeds)
+@given(case=max_pool2d_case(large_windows=False), seed=seeds)  # large windows: in the parity tests (gradcheck's cost)
 @example(case=_ALL_EQUAL, seed=0)
 @example(case=_STRIDE_OVER_KERNEL, seed=0)
 @pytest.mark.parametrize("use_numba", NUMBA_PATHS)
@@ -401,6 +426,7 @@ def test_pooling_bad_arguments_and_gradients():
 @given(case=max_pool2d_case(), seed=seeds)
 @example(case=[np.ones((1, 2, 5, 5)), 3, 1, 1, 2, False, True], seed=0)  # dilated, padded, overlapping, all ties
 @example(case=_TILED_2X2, seed=0)
+@example(case=_LARGE_WINDOW, seed=0)
 def test_max_pool2d_paths_agree(case, seed):
     # The numba kernels and the NumPy code pick the same tap in every window (ties, -inf, NaN included), so the
     # outputs and indices are equal; the gradients add overlapping windows' shares in another order.
