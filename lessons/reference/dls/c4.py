@@ -1,2 +1,87 @@
-"""(being written)"""
-__all__: list[str] = []
+"""Deep Learning Specialization, course 4 (convolutional networks), over ``scratch`` layers.
+
+Week 1, "Convolutional Neural Networks: Step by Step" (the current, TF2-era release of the notebook, whose
+``conv_single_step`` returns a ``np.float64`` and whose ``pool_forward`` tests use ``A_prev (2, 5, 5, 3)``):
+``zero_pad``, ``conv_single_step``, ``conv_forward``, ``conv_backward``, ``pool_forward``,
+``create_mask_from_window``, ``distribute_value``, ``pool_backward``.
+
+The course's conventions: images in NHWC, ``A_prev (m, n_H_prev, n_W_prev, n_C_prev)``; a convolution's filters
+``W (f, f, n_C_prev, n_C)`` and biases ``b (1, 1, 1, n_C)``; ``hparameters`` dicts (``{"stride", "pad"}`` for a
+convolution, ``{"f", "stride"}`` for pooling, which never pads); a forward returns ``(out, cache)`` with
+``cache = (A_prev, W, b, hparameters)`` or ``(A_prev, hparameters)``; a backward takes ``(dout, cache)``.
+Output sizes are ``floor((n_prev + 2 pad - f) / stride) + 1``, torch's formula.
+
+torch (and ``scratch``) keep NCHW and ``weight (n_C, n_C_prev, f, f)``: each adapter transposes in, calls the
+``scratch`` layer, and transposes back. Each backward rebuilds the layer's closure from the course's cache (a
+closure cannot live in the course's cache tuple) and calls it: the gradient is the layer's, not a second derivation.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import scratch.functional as F
+
+__all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Week 1: convolution
+
+
+def _nchw(a: np.ndarray) -> np.ndarray:
+    return a.transpose(0, 3, 1, 2)
+
+
+def _nhwc(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1))
+
+
+def zero_pad(X, pad):
+    """``X (m, n_H, n_W, n_C)`` with ``pad`` zero rows and columns on each side: ``(m, n_H + 2 pad, n_W + 2 pad, n_C)``.
+
+    Padding is a layout operation, not a layer: ``scratch``'s convolution pads inside itself, so there is nothing to
+    wrap and this is ``np.pad`` on the two spatial axes, as the course writes it.
+    """
+    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)
+
+
+def conv_single_step(a_slice_prev, W, b):
+    """One output of a convolution: ``Z = sum(a_slice_prev * W) + b``, a ``np.float64`` (the course asserts the type).
+
+    ``a_slice_prev`` and ``W`` are ``(f, f, n_C_prev)``, ``b`` is ``(1, 1, 1)``: ``scratch``'s ``conv2d`` on one
+    window (a ``(1, n_C_prev, f, f)`` image and one filter) gives that one number.
+    """
+    x = np.asarray(a_slice_prev).transpose(2, 0, 1)[None]  # (1, n_C_prev, f, f)
+    weight = np.asarray(W).transpose(2, 0, 1)[None]  # (1, n_C_prev, f, f)
+    z, _ = F.conv2d(x, weight, np.reshape(b, (1,)).astype(x.dtype))
+    return z.reshape(())[()]
+
+
+def _conv(A_prev, W, b, hparameters):
+    n_C = W.shape[3]
+    weight = W.transpose(3, 2, 0, 1)  # (n_C, n_C_prev, f, f): torch's layout
+    return F.conv2d(_nchw(A_prev), weight, np.reshape(b, (n_C,)), stride=hparameters["stride"],
+                    padding=hparameters["pad"])
+
+
+def conv_forward(A_prev, W, b, hparameters):
+    """Convolution of ``A_prev (m, n_H_prev, n_W_prev, n_C_prev)`` with ``W (f, f, n_C_prev, n_C)``, plus ``b``.
+
+    ``Z[i, h, w, c] = sum(A_prev_pad[i, h s : h s + f, w s : w s + f, :] * W[..., c]) + b[..., c]`` with ``s`` the
+    stride and ``A_prev_pad`` zero-padded by ``pad``. Returns ``(Z, cache)``: ``Z (m, n_H, n_W, n_C)``,
+    ``n_H = floor((n_H_prev + 2 pad - f) / stride) + 1``, and ``cache = (A_prev, W, b, hparameters)``.
+    """
+    Z, _ = _conv(A_prev, W, b, hparameters)
+    return _nhwc(Z), (A_prev, W, b, hparameters)
+
+
+def conv_backward(dZ, cache):
+    """``(dA_prev, dW, db)`` for ``dZ (m, n_H, n_W, n_C)``, in the shapes of ``A_prev``, ``W`` and ``b (1, 1, 1, n_C)``.
+
+    ``scratch``'s ``conv2d`` backward, transposed back to the course's layout. Unlike the course's loop (which
+    crops the padding with ``[pad:-pad]``), it is right for ``pad = 0`` too.
+    """
+    A_prev, W, b, hparameters = cache
+    _, backward = _conv(A_prev, W, b, hparameters)
+    dx, dweight, dbias = backward(_nchw(dZ))
+    return _nhwc(dx), np.ascontiguousarray(dweight.transpose(2, 3, 1, 0)), dbias.reshape(np.shape(b))
