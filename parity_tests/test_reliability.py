@@ -141,3 +141,74 @@ def test_batch_norm2d_after_an_empty_batch_still_matches_torch_in_eval(use_numba
         layer.eval(), layer_t.eval()
         check_module("BatchNorm2d", layer, layer_t, x)
     assert np.isfinite(layer.running_mean).all() and np.isfinite(layer.running_var).all()
+
+
+# 3. conv2d's Winograd path keeps an inf or NaN where torch does ----------------------------------------------------
+
+CONV_PATHS = {  # (USE_WINOGRAD, the transforms): Winograd with numba's, with the NumPy definitions, and im2col
+    "winograd-numba": (True, conv._winograd_kernels),
+    "winograd-numpy": (True, conv._winograd),
+    "im2col": (False, conv._winograd_kernels),
+}
+
+
+def _conv_case(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, 2, 9, 10)).astype(dtype)  # 3 images: with one image a pass, passes differ
+    return x, rng.standard_normal((4, 2, 3, 3)).astype(dtype), rng.standard_normal(4).astype(dtype)
+
+
+def _check_conv2d(path, x, w, b, dy=None, padding=1):
+    use, transforms = CONV_PATHS[path]
+    with switched(conv, "USE_WINOGRAD", use), switched(conv, "_winograd_kernels", transforms), \
+            switched(conv._winograd, "TILES_PER_PASS", 1):
+        if dy is None:
+            check_function("conv2d", lambda *a: F.conv2d(*a, padding=padding),
+                           lambda *a: TF.conv2d(*a, padding=padding), [x, w, b])
+            return
+        y, backward = F.conv2d(x, w, b, padding=padding)
+        grads = backward(dy)
+    y_t, grads_t = torch_grads(lambda *a: TF.conv2d(*a, padding=padding), [x, w, b], dy, [0, 1, 2])
+    assert_close(y, y_t, "conv2d output")
+    for name, g, g_t in zip(("dx", "dweight", "dbias"), grads, grads_t):
+        assert g.dtype == x.dtype
+        assert_close(g, g_t, f"conv2d {name}")
+
+
+@pytest.mark.parametrize("path", list(CONV_PATHS))
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_conv2d_keeps_a_non_finite_pixel_in_its_windows_like_torch(path, value, dtype):
+    # One inf pixel reaches the 9 outputs whose windows read it (6 at an edge), as +-inf: torch has no NaN there.
+    # Winograd's transforms made it 16 NaN, a whole 4x4 tile, and a NaN pixel likewise.
+    x, w, b = _conv_case(dtype)
+    x[1, 0, 4, 0] = value  # image 1 of 3: the passes before and after it are finite
+    with np.errstate(invalid="ignore"):  # the NaN case: the gradient check's products meet NaN * 0 in torch's way
+        _check_conv2d(path, x, w, b)
+    y, _ = F.conv2d(x, w, b, padding=1)
+    assert np.count_nonzero(~np.isfinite(y)) == 4 * 6  # 4 output channels, 6 windows at the left edge
+    assert np.isnan(y).any() == np.isnan(value)
+
+
+@pytest.mark.parametrize("path", list(CONV_PATHS))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_conv2d_non_finite_weight_matches_torch(path, dtype):
+    x, w, b = _conv_case(dtype, seed=1)
+    # Every output of channel 2 is +-inf (and dx, summing inf * dy of both signs, NaN). No padding: there inf * 0 is
+    # NaN in float64, where torch's float32 (oneDNN) skips the padding and has inf.
+    w[2, 1, 0, 2] = np.inf
+    with np.errstate(invalid="ignore"):
+        _check_conv2d(path, x, w, b, padding=0)
+
+
+@pytest.mark.parametrize("path", list(CONV_PATHS))
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_conv2d_keeps_a_non_finite_dy_in_its_window_of_dx_like_torch(path, value, dtype):
+    # A NaN in dy at one output reaches the 9 pixels of dx that window read (Winograd's transforms: its whole
+    # 6x6 window of the tile, and the tile's neighbours), dweight's row of that channel and its dbias, as in torch.
+    x, w, b = _conv_case(dtype, seed=2)
+    dy = np.random.default_rng(3).standard_normal((3, 4, 9, 10)).astype(dtype)
+    dy[2, 1, 5, 5] = value
+    with np.errstate(invalid="ignore"):
+        _check_conv2d(path, x, w, b, dy)

@@ -180,12 +180,26 @@ def grad_input_tiles(dV, th, tw, pad_top, pad_left, dx):
     dx[...] = dxp[:, :, pad_top:pad_top + H, pad_left:pad_left + W]
 
 
+def _finite(a: np.ndarray) -> bool:
+    """Whether ``a`` holds no inf and no NaN: an inf or NaN term makes the sum inf or NaN. (A finite array whose sum
+    overflows reads as non-finite, which only sends it down the slower road.)"""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(a.sum()))
+
+
 def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_top: int, pad_left: int,
                out: tuple, transforms, input_grad: bool = True):
     """Stride-1 3x3 convolution of x ``(N, C_in, H, W)`` by weight ``(C_out, C_in, 3, 3)``, output ``out = (Ho, Wo)``
     starting ``pad_top``/``pad_left`` pixels above and left of x. Returns ``(y, backward)``, where ``backward(dy)``
     gives ``(dx, dweight, dbias)``, dbias None when bias is, dx None without ``input_grad``. ``transforms``: this
     module or ``_winograd_kernels``.
+
+    Finite values only: where x or weight holds an inf or NaN this returns None, and ``backward(dy)`` returns None
+    where dy does; the caller then convolves another way. The transforms mix the 36 pixels of a window into every
+    position of its tile, so a single inf would make 16 outputs NaN (inf - inf), where a direct convolution (torch's,
+    im2col) keeps it in the at most 9 outputs whose windows read it, and a NaN in dy would reach a whole tile of dx.
+    Checking costs no extra pass over memory: each forward pass sums its images just before transforming them (they
+    are then in the cache), and each backward pass has the sums of its dy anyway (dbias, below).
     """
     N, C, H, W = x.shape
     K = weight.shape[0]
@@ -198,6 +212,8 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
     dtype = x.dtype
     g = G.astype(dtype)
     x = np.ascontiguousarray(x)
+    if not _finite(weight):
+        return None
     U = np.einsum("ar,kcrs,bs->abkc", g, weight, g, optimize=True)  # G g G^T for every kernel
     U = np.ascontiguousarray(U.reshape(36, K, C))  # (36, C_out, C_in)
     b = bias if bias is not None else np.zeros(K, dtype)
@@ -205,11 +221,15 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
     y = np.empty((N, K, Ho, Wo), dtype)
 
     def forward_pass(n0, n1):
+        if not _finite(x[n0:n1]):
+            return False
         V = np.empty((36, C, (n1 - n0) * per_image), dtype)
         transforms.input_tiles(x[n0:n1], pad_top, pad_left, th, tw, V)
         transforms.output_tiles(np.matmul(U, V), th, tw, b, y[n0:n1])
+        return True
 
-    _run_passes(forward_pass, passes, threads)
+    if not all(_run_passes(forward_pass, passes, threads)):
+        return None
 
     def backward(dy):
         dy = np.ascontiguousarray(dy)
@@ -223,15 +243,23 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
             transforms.input_tiles(x[n0:n1], pad_top, pad_left, th, tw, V)
             dM = np.empty((36, K, (n1 - n0) * per_image), dtype)
             transforms.grad_output_tiles(dy[n0:n1], th, tw, dM)
+            # This pass's share of dbias. Column 1 of A^T is all ones, so position (1, 1) of dM = A dY A^T is the
+            # sum of the tile dY: summed over the tiles, it is the bias's gradient, and it is finite exactly when
+            # this pass's dy is (to an overflow of the sum, which only costs the slower road).
+            with np.errstate(over="ignore", invalid="ignore"):
+                dbias_share = dM[_SUM_POSITION].sum(axis=1)
+            if not np.isfinite(dbias_share).all():
+                return None
             if input_grad:
                 transforms.grad_input_tiles(np.matmul(Ut, dM), th, tw, pad_top, pad_left, dx[n0:n1])
-            # This pass's shares of dU and of dbias. Column 1 of A^T is all ones, so position (1, 1) of
-            # dM = A dY A^T is the sum of the tile dY: summed over the tiles, it is the bias's gradient.
-            return np.matmul(dM, V.transpose(0, 2, 1)), dM[_SUM_POSITION].sum(axis=1)
+            return np.matmul(dM, V.transpose(0, 2, 1)), dbias_share  # and this pass's share of dU
 
         dU = np.zeros((36, K, C), dtype)
         dbias = np.zeros(K, dtype)
-        for dU_share, dbias_share in _run_passes(backward_pass, passes, threads):
+        shares = _run_passes(backward_pass, passes, threads)
+        if any(share is None for share in shares):
+            return None
+        for dU_share, dbias_share in shares:
             dU += dU_share
             dbias += dbias_share
         dweight = np.einsum("ar,abkc,bs->kcrs", g, dU.reshape(6, 6, K, C), g, optimize=True)

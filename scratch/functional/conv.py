@@ -14,9 +14,11 @@ column entry back into the pixel it was read from:
 
 3x3 kernels with stride 1, no dilation and one group (most of a CNN's convolutions) take a faster road where numba
 is installed: Winograd's F(4x4, 3x3), in ``_winograd.py``, which does 4x fewer multiplications than the product
-above and computes the same values (its docstring derives its backward). ``USE_WINOGRAD = False``, or
-``SCRATCH_NO_NUMBA=1`` in the environment, sends every convolution through im2col. numba also runs im2col's
-col2im for 2-d convolutions (``USE_NUMBA``, ``_im2col_kernels.py``): the same sums in the same order.
+above and computes the same values (its docstring derives its backward) for finite inputs; an inf or NaN in x,
+the weight or dy sends that convolution (or its backward) through im2col, which keeps it where torch does.
+``USE_WINOGRAD = False``, or ``SCRATCH_NO_NUMBA=1`` in the environment, sends every convolution through im2col.
+numba also runs im2col's col2im for 2-d convolutions (``USE_NUMBA``, ``_im2col_kernels.py``): the same sums in the
+same order.
 
 A transposed convolution is exactly this backward pass used as a forward pass (its forward is conv's ``dx``), so
 its own backward is conv's forward (for its ``dx``) and conv's weight gradient (for its ``dweight``). The three core
@@ -161,19 +163,26 @@ def _conv_weight_grad(cols: np.ndarray, dy2: np.ndarray, weight_shape: tuple) ->
 
 
 def _conv_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: _Geometry, input_grad: bool = True):
-    """The convolution through im2col: ``(y, backward)``, ``backward(dy)`` giving ``(dx, dweight)``, dx None
-    without ``input_grad``."""
-    N, C_in = x.shape[:2]
+    """The convolution through im2col: ``(y, backward)``, ``backward(dy)`` giving ``(dx, dweight, dbias)``, dx None
+    without ``input_grad``, dbias None without a bias."""
     y, cols = _conv_apply(x, weight, g)  # (N, C_out, *out)
     if bias is not None:
         y += bias.reshape((-1,) + (1,) * len(g.out))  # y is a fresh array
+    return y, _im2col_backward(cols, weight, bias is not None, x.shape[:2], g, input_grad)
+
+
+def _im2col_backward(cols: np.ndarray, weight: np.ndarray, has_bias: bool, batch_channels: tuple, g: _Geometry,
+                     input_grad: bool):
+    """The backward of the im2col convolution whose columns are ``cols``, for input ``(N, C_in, *size)``."""
+    N, C_in = batch_channels
 
     def backward(dy):
         dy2 = _channels_first(dy, g.groups)  # (G, C_out/G, N * L)
         dx = _conv_input_grad(dy2, weight, N, C_in, g) if input_grad else None
-        return dx, _conv_weight_grad(cols, dy2, weight.shape)
+        dbias = dy.sum(axis=(0,) + tuple(range(2, dy.ndim))) if has_bias else None
+        return dx, _conv_weight_grad(cols, dy2, weight.shape), dbias
 
-    return y, backward
+    return backward
 
 
 def _winograd_applies(g: _Geometry) -> bool:
@@ -251,14 +260,21 @@ def _convnd(layer: str, d: int, x, weight, bias, stride, padding, dilation, grou
     out = tuple((p - r) // t + 1 for p, r, t in zip(padded, reach, stride))
     g = _Geometry(kernel, stride, dilation, pad_lo, pad_hi, tuple(size), out, groups)
 
-    if _winograd_applies(g):  # its backward gives the bias's gradient too, from the transformed dy (_winograd.py)
-        yb, core_backward = _winograd.conv2d_3x3(xb, weight, bias, *pad_lo, out, _winograd_kernels, input_grad)
-    else:
-        yb, im2col_backward = _conv_im2col(xb, weight, bias, g, input_grad)  # (N, C_out, *out)
+    # Winograd's transforms take finite values only (they would spread one inf or NaN over a whole tile, see
+    # _winograd.conv2d_3x3): given any other, they decline (None) and im2col computes the convolution instead.
+    winograd = None
+    if _winograd_applies(g):
+        winograd = _winograd.conv2d_3x3(xb, weight, bias, *pad_lo, out, _winograd_kernels, input_grad)
+    if winograd is not None:  # its backward gives dbias too, from the transformed dy
+        yb, winograd_backward = winograd
 
         def core_backward(dyb):
-            dx, dweight = im2col_backward(dyb)
-            return dx, dweight, dyb.sum(axis=(0,) + tuple(range(2, d + 2))) if bias is not None else None
+            grads = winograd_backward(dyb)
+            if grads is None:  # an inf or NaN in dy
+                grads = _im2col_backward(_im2col(xb, g), weight, bias is not None, xb.shape[:2], g, input_grad)(dyb)
+            return grads
+    else:
+        yb, core_backward = _conv_im2col(xb, weight, bias, g, input_grad)  # (N, C_out, *out)
     y = yb[0] if unbatched else yb
 
     def backward(dy):
