@@ -1,0 +1,219 @@
+"""CS231n assignment 2's normalisation and convolution layers (``lessons.reference.cs231n.a2_norm`` and ``a2_conv``):
+the course's published examples, and the course's forward equations written out here.
+
+The examples' inputs are the assignment notebooks' (``np.random.seed(231)`` draws and ``np.linspace`` grids, from
+BatchNormalization.ipynb and ConvolutionalNetworks.ipynb); the expected numbers are the ones the notebooks print
+(or their ``correct_out`` arrays), to the digits printed.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lessons.core import values
+from lessons.reference.cs231n import a2_norm as norm
+from parity_tests.strategies import seeds
+
+PRINTED = {"rtol": 0, "atol": 5e-9}  # numbers printed with 8 decimals: equal to half a unit of the last digit
+
+
+def numeric_gradient(f, x, dout, h=1e-5):
+    """Central differences of ``sum(f(x) * dout)`` with respect to ``x``, as the notebooks' gradient check does."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x).copy()
+        x[i] = old - h
+        minus = f(x).copy()
+        x[i] = old
+        grad[i] = np.sum((plus - minus) * dout) / (2 * h)
+    return grad
+
+
+def rel_error(x, y):
+    return np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Batch norm and layer norm: the course's examples (BatchNormalization.ipynb)
+
+
+def _two_layer_activations(N, D1, D2, D3):
+    X = np.random.randn(N, D1)
+    W1 = np.random.randn(D1, D2)
+    W2 = np.random.randn(D2, D3)
+    return np.maximum(0, X.dot(W1)).dot(W2)
+
+
+def test_batchnorm_forward_reproduces_the_course_example():
+    np.random.seed(231)
+    a = _two_layer_activations(200, 50, 60, 3)
+    np.testing.assert_allclose(a.mean(axis=0), [-2.3814598, -13.18038246, 1.91780462], rtol=0, atol=5e-8)
+    np.testing.assert_allclose(a.std(axis=0), [27.18502186, 34.21455511, 37.68611762], **PRINTED)
+
+    a_norm, _ = norm.batchnorm_forward(a, np.ones(3), np.zeros(3), {"mode": "train"})
+    np.testing.assert_allclose(a_norm.mean(axis=0), 0, atol=1e-15)
+    np.testing.assert_allclose(a_norm.std(axis=0), [0.99999999, 1.0, 1.0], **PRINTED)
+
+    a_norm, _ = norm.batchnorm_forward(a, np.asarray([1.0, 2.0, 3.0]), np.asarray([11.0, 12.0, 13.0]),
+                                       {"mode": "train"})
+    np.testing.assert_allclose(a_norm.mean(axis=0), [11.0, 12.0, 13.0], **PRINTED)
+    np.testing.assert_allclose(a_norm.std(axis=0), [0.99999999, 1.99999999, 2.99999999], **PRINTED)
+
+
+def test_batchnorm_test_time_reproduces_the_course_example():
+    """50 training batches warm the running averages up, then one test batch: the printed means and stds hold only
+    with the course's conventions (momentum 0.9 on the old value, biased variance, running_var starting at 0)."""
+    np.random.seed(231)
+    N, D1, D2, D3 = 200, 50, 60, 3
+    W1 = np.random.randn(D1, D2)
+    W2 = np.random.randn(D2, D3)
+    bn_param = {"mode": "train"}
+    gamma, beta = np.ones(D3), np.zeros(D3)
+    for _ in range(50):
+        X = np.random.randn(N, D1)
+        norm.batchnorm_forward(np.maximum(0, X.dot(W1)).dot(W2), gamma, beta, bn_param)
+    bn_param["mode"] = "test"
+    X = np.random.randn(N, D1)
+    a_norm, _ = norm.batchnorm_forward(np.maximum(0, X.dot(W1)).dot(W2), gamma, beta, bn_param)
+    np.testing.assert_allclose(a_norm.mean(axis=0), [-0.03927354, -0.04349152, -0.10452688], **PRINTED)
+    np.testing.assert_allclose(a_norm.std(axis=0), [1.01531428, 1.01238373, 0.97819988], **PRINTED)
+
+
+def test_batchnorm_backward_passes_the_course_gradient_check():
+    np.random.seed(231)
+    N, D = 4, 5
+    x = 5 * np.random.randn(N, D) + 12
+    gamma = np.random.randn(D)
+    beta = np.random.randn(D)
+    dout = np.random.randn(N, D)
+    bn_param = {"mode": "train"}
+    dx_num = numeric_gradient(lambda x: norm.batchnorm_forward(x, gamma, beta, bn_param)[0], x, dout)
+    da_num = numeric_gradient(lambda a: norm.batchnorm_forward(x, a, beta, bn_param)[0], gamma.copy(), dout)
+    db_num = numeric_gradient(lambda b: norm.batchnorm_forward(x, gamma, b, bn_param)[0], beta.copy(), dout)
+    _, cache = norm.batchnorm_forward(x, gamma, beta, bn_param)
+    for backward in (norm.batchnorm_backward, norm.batchnorm_backward_alt):
+        dx, dgamma, dbeta = backward(dout, cache)
+        assert rel_error(dx_num, dx) < 1e-8  # the notebook: "between 1e-13 and 1e-8"
+        assert rel_error(da_num, dgamma) < 1e-8
+        assert rel_error(db_num, dbeta) < 1e-8
+
+
+def test_layernorm_forward_reproduces_the_course_example():
+    np.random.seed(231)
+    a = _two_layer_activations(4, 50, 60, 3)
+    np.testing.assert_allclose(a.mean(axis=1), [-59.06673243, -47.60782686, -43.31137368, -26.40991744], **PRINTED)
+    np.testing.assert_allclose(a.std(axis=1), [10.07429373, 28.39478981, 35.28360729, 4.01831507], **PRINTED)
+
+    a_norm, _ = norm.layernorm_forward(a, np.ones(3), np.zeros(3), {"mode": "train"})
+    np.testing.assert_allclose(a_norm.mean(axis=1), 0, atol=1e-15)
+    np.testing.assert_allclose(a_norm.std(axis=1), [0.99999995, 0.99999999, 1.0, 0.99999969], **PRINTED)
+
+    a_norm, _ = norm.layernorm_forward(a, np.asarray([3.0, 3.0, 3.0]), np.asarray([5.0, 5.0, 5.0]), {"mode": "train"})
+    np.testing.assert_allclose(a_norm.mean(axis=1), [5.0, 5.0, 5.0, 5.0], **PRINTED)
+    np.testing.assert_allclose(a_norm.std(axis=1), [2.99999985, 2.99999998, 2.99999999, 2.99999907], **PRINTED)
+
+
+def test_layernorm_backward_passes_the_course_gradient_check():
+    np.random.seed(231)
+    N, D = 4, 5
+    x = 5 * np.random.randn(N, D) + 12
+    gamma = np.random.randn(D)
+    beta = np.random.randn(D)
+    dout = np.random.randn(N, D)
+    dx_num = numeric_gradient(lambda x: norm.layernorm_forward(x, gamma, beta, {})[0], x, dout)
+    da_num = numeric_gradient(lambda a: norm.layernorm_forward(x, a, beta, {})[0], gamma.copy(), dout)
+    db_num = numeric_gradient(lambda b: norm.layernorm_forward(x, gamma, b, {})[0], beta.copy(), dout)
+    _, cache = norm.layernorm_forward(x, gamma, beta, {})
+    dx, dgamma, dbeta = norm.layernorm_backward(dout, cache)
+    assert rel_error(dx_num, dx) < 1e-8 and rel_error(da_num, dgamma) < 1e-8 and rel_error(db_num, dbeta) < 1e-8
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Batch norm and layer norm: the course's equations, written out
+
+
+def _standardize(x, axis, eps):
+    mu = x.mean(axis=axis, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=axis, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps), mu, var
+
+
+def _staged_backward(dout, x, gamma, axis, eps):
+    """The backward through the computation graph, node by node, as the course's batchnorm_backward derives it."""
+    n = x.shape[axis]
+    mu = x.mean(axis=axis, keepdims=True)
+    xc = x - mu
+    var = (xc ** 2).mean(axis=axis, keepdims=True)
+    std = np.sqrt(var + eps)
+    xhat = xc / std
+    dxhat = dout * gamma
+    dvar = np.sum(dxhat * xc, axis=axis, keepdims=True) * -0.5 * std ** -3
+    dmu = np.sum(-dxhat / std, axis=axis, keepdims=True) + dvar * np.mean(-2 * xc, axis=axis, keepdims=True)
+    dx = dxhat / std + dvar * 2 * xc / n + dmu / n
+    return dx, np.sum(dout * xhat, axis=0), np.sum(dout, axis=0)
+
+
+@settings(max_examples=25)
+@given(seed=seeds, N=st.integers(2, 5), D=st.integers(1, 4), momentum=st.sampled_from([None, 0.9, 0.7]),
+       eps=st.sampled_from([None, 1e-5, 0.1]), tracked=st.booleans())
+def test_batchnorm_follows_the_course_equations(seed, N, D, momentum, eps, tracked):
+    x, gamma, beta, dout = (values(seed, (N, D)), values(seed + 1, (D,)), values(seed + 2, (D,)),
+                            values(seed + 3, (N, D)))
+    bn_param = {"mode": "train"}
+    if momentum is not None:
+        bn_param["momentum"] = momentum
+    if eps is not None:
+        bn_param["eps"] = eps
+    rm, rv = (values(seed + 4, (D,)), values(seed + 5, (D,), 0.1, 2.0)) if tracked else (np.zeros(D), np.zeros(D))
+    if tracked:
+        bn_param["running_mean"], bn_param["running_var"] = rm, rv
+    rm0, rv0 = rm.copy(), rv.copy()
+    m, e = momentum or 0.9, eps or 1e-5
+
+    out, cache = norm.batchnorm_forward(x, gamma, beta, bn_param)
+    xhat, mu, var = _standardize(x, 0, e)
+    np.testing.assert_allclose(out, gamma * xhat + beta, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(bn_param["running_mean"], m * rm0 + (1 - m) * mu[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bn_param["running_var"], m * rv0 + (1 - m) * var[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(rm, rm0)  # the course stores new arrays; the old ones are left as they were
+    np.testing.assert_array_equal(rv, rv0)
+
+    expected = _staged_backward(dout, x, gamma, 0, e)
+    for backward in (norm.batchnorm_backward, norm.batchnorm_backward_alt):
+        for got, want in zip(backward(dout, cache), expected):
+            np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-9 * max(1.0, np.abs(want).max()))
+
+    # test mode: the running statistics normalise, and are stored back unchanged
+    bn_param["mode"] = "test"
+    stored_mean, stored_var = bn_param["running_mean"].copy(), bn_param["running_var"].copy()
+    out, _ = norm.batchnorm_forward(x, gamma, beta, bn_param)
+    np.testing.assert_allclose(out, gamma * (x - stored_mean) / np.sqrt(stored_var + e) + beta, rtol=1e-10,
+                               atol=1e-10)
+    np.testing.assert_array_equal(bn_param["running_mean"], stored_mean)
+    np.testing.assert_array_equal(bn_param["running_var"], stored_var)
+
+
+@settings(max_examples=25)
+@given(seed=seeds, N=st.integers(1, 4), D=st.integers(2, 5), eps=st.sampled_from([None, 0.1]))
+def test_layernorm_follows_the_course_equations(seed, N, D, eps):
+    x, gamma, beta, dout = (values(seed, (N, D)), values(seed + 1, (D,)), values(seed + 2, (D,)),
+                            values(seed + 3, (N, D)))
+    ln_param = {} if eps is None else {"eps": eps}
+    e = eps or 1e-5
+    out, cache = norm.layernorm_forward(x, gamma, beta, ln_param)
+    xhat, _, _ = _standardize(x, 1, e)
+    np.testing.assert_allclose(out, gamma * xhat + beta, rtol=1e-10, atol=1e-10)
+    for got, want in zip(norm.layernorm_backward(dout, cache), _staged_backward(dout, x, gamma, 1, e)):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-9 * max(1.0, np.abs(want).max()))
+
+
+def test_batchnorm_rejects_an_unknown_mode():
+    try:
+        norm.batchnorm_forward(np.ones((2, 3)), np.ones(3), np.zeros(3), {"mode": "eval"})
+    except ValueError as exc:
+        assert "Invalid forward batchnorm mode" in str(exc)
+    else:
+        raise AssertionError("mode 'eval' was accepted")
