@@ -24,7 +24,7 @@ def test_zero_pad_reproduces_the_course_example():
     x_pad = ref.zero_pad(x, 3)
     assert type(x_pad) is np.ndarray and x_pad.shape == (4, 9, 9, 2)
     np.testing.assert_allclose(x[1, 1], [[0.90085595, -0.68372786], [-0.12289023, -0.93576943],
-                                         [-0.26788808, 0.53035547]], rtol=1e-7)
+                                         [-0.26788808, 0.53035547]], rtol=0, atol=5e-9)
     assert not x_pad[1, 1].any() and not x_pad[:, :3].any() and not x_pad[:, :, 6:].any()
     np.testing.assert_array_equal(x_pad[:, 3:6, 3:6, :], x)
 
@@ -48,8 +48,8 @@ def test_conv_forward_reproduces_the_course_examples():
     assert Z.shape == (2, 3, 4, 8)
     assert abs(np.mean(Z) - 0.5511276474566768) < 1e-12
     np.testing.assert_allclose(Z[0, 2, 1], [-2.17796037, 8.07171329, -0.5772704, 3.36286738, 4.48113645,
-                                            -2.89198428, 10.99288867, 3.03171932], rtol=1e-7)
-    np.testing.assert_allclose(cache_conv[0][1][2][3], [-1.1191154, 1.9560789, -0.3264995, -1.34267579], rtol=1e-7)
+                                            -2.89198428, 10.99288867, 3.03171932], rtol=0, atol=5e-9)
+    np.testing.assert_allclose(cache_conv[0][1][2][3], [-1.1191154, 1.9560789, -0.3264995, -1.34267579], rtol=0, atol=5e-9)
     assert cache_conv[0] is A_prev and cache_conv[1] is W and cache_conv[2] is b and cache_conv[3] is hparameters
 
     np.random.seed(3)  # public_tests.conv_forward_test_2
@@ -60,7 +60,7 @@ def test_conv_forward_reproduces_the_course_examples():
     Z, cache_conv = ref.conv_forward(A_prev, W, b, {"pad": 6, "stride": 1})
     assert Z.shape == (2, 13, 15, 8)
     assert abs(np.mean(Z) - -0.5384027772160062) < 1e-12
-    np.testing.assert_allclose(cache_conv[0][1, 2][0], [1.98848968, 1.19505834, -0.0952376, -0.52718778], rtol=1e-7)
+    np.testing.assert_allclose(cache_conv[0][1, 2][0], [1.98848968, 1.19505834, -0.0952376, -0.52718778], rtol=0, atol=5e-9)
 
 
 def test_conv_backward_reproduces_the_course_example():
@@ -109,3 +109,94 @@ def test_conv_adapters_follow_the_course_equations(seed, m, n_H, n_W, n_C_prev, 
     np.testing.assert_allclose(np.sum(dA * A_prev), linear_part, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(np.sum(dW * W), linear_part, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(db, dZ.sum(axis=(0, 1, 2), keepdims=True), rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Week 1: pooling
+
+
+def test_pool_forward_reproduces_the_course_examples():
+    np.random.seed(1)
+    A_prev = np.random.randn(2, 5, 5, 3)
+    A, cache = ref.pool_forward(A_prev, {"stride": 1, "f": 3}, mode="max")
+    assert A.shape == (2, 3, 3, 3) and cache[0] is A_prev
+    np.testing.assert_allclose(A[1, 1], [[1.96710175, 0.84616065, 1.27375593], [1.96710175, 0.84616065, 1.23616403],
+                                         [1.62765075, 1.12141771, 1.2245077]], rtol=0, atol=5e-9)
+    A, _ = ref.pool_forward(A_prev, {"stride": 1, "f": 3}, mode="average")
+    np.testing.assert_allclose(A[1, 1], [[0.44497696, -0.00261695, -0.31040307], [0.50811474, -0.23493734, -0.23961183],
+                                         [0.11872677, 0.17255229, -0.22112197]], rtol=0, atol=5e-9)
+    A, _ = ref.pool_forward(A_prev, {"stride": 2, "f": 3})  # mode="max" by default
+    assert A.shape == (2, 2, 2, 3)
+    np.testing.assert_allclose(A[0], [[[1.74481176, 0.90159072, 1.65980218], [1.74481176, 1.6924546, 1.65980218]],
+                                      [[1.13162939, 1.51981682, 2.18557541], [1.13162939, 1.6924546, 2.18557541]]],
+                               rtol=0, atol=5e-9)
+    A, _ = ref.pool_forward(A_prev, {"stride": 2, "f": 3}, mode="average")
+    np.testing.assert_allclose(A[1], [[[-0.17313416, 0.32377198, -0.34317572], [0.02030094, 0.14141479, -0.01231585]],
+                                      [[0.42944926, 0.08446996, -0.27290905], [0.15077452, 0.28911175, 0.00123239]]],
+                               rtol=0, atol=5e-9)
+    # public_tests.pool_forward_test, test 3
+    A, cache = ref.pool_forward(A_prev, {"stride": 1, "f": 2}, mode="max")
+    np.testing.assert_allclose(A[1, 1], [[1.19891788, 0.74055645, 0.07734007], [0.31515939, 0.84616065, 0.07734007],
+                                         [0.69803203, 0.84616065, 1.2245077], [0.69803203, 1.12141771, 1.2245077]],
+                               rtol=0, atol=5e-9)
+    A, _ = ref.pool_forward(A_prev, {"stride": 1, "f": 2}, mode="average")
+    np.testing.assert_allclose(A[1, 1], [[0.11583785, 0.34545544, -0.6561907], [-0.2334108, 0.3364666, -0.69382351],
+                                         [0.25497093, -0.21741362, -0.07342615], [-0.04092568, -0.01110394, 0.12495022]],
+                               rtol=0, atol=5e-9)
+    assert ref.pool_forward(np.zeros((2, 5, 7, 3)), {"stride": 2, "f": 2}, mode="average")[0].shape == (2, 2, 3, 3)
+    assert ref.pool_forward(np.zeros((4, 5, 7, 4)), {"stride": 1, "f": 5}, mode="max")[0].shape == (4, 1, 3, 4)
+
+
+def test_mask_and_distribute_value_reproduce_the_course_examples():
+    np.random.seed(1)
+    x = np.random.randn(2, 3)
+    np.testing.assert_array_equal(ref.create_mask_from_window(x), [[True, False, False], [False, False, False]])
+    x = np.array([[-1, 2, 3], [2, -3, 2], [1, 5, -2]])
+    np.testing.assert_array_equal(ref.create_mask_from_window(x), [[False, False, False], [False, False, False],
+                                                                   [False, True, False]])
+    a = ref.distribute_value(2, (2, 2))
+    assert type(a) is np.ndarray and a.shape == (2, 2) and np.sum(a) == 2
+    np.testing.assert_array_equal(a, [[0.5, 0.5], [0.5, 0.5]])
+    a = ref.distribute_value(100, (10, 10))
+    assert a.shape == (10, 10) and np.sum(a) == 100
+
+
+def test_pool_backward_reproduces_the_course_example():
+    np.random.seed(1)
+    A_prev = np.random.randn(5, 5, 3, 2)
+    A, cache = ref.pool_forward(A_prev, {"stride": 1, "f": 2})
+    assert A.shape == (5, 4, 2, 2)
+    dA = np.random.randn(5, 4, 2, 2)
+    assert abs(np.mean(dA) - 0.145713902729) < 1e-12
+    dA_prev1 = ref.pool_backward(dA, cache, mode="max")
+    assert dA_prev1.shape == (5, 5, 3, 2)
+    np.testing.assert_allclose(dA_prev1[1, 1], [[0, 0], [5.05844394, -1.68282702], [0, 0]], rtol=0, atol=5e-9)
+    dA_prev2 = ref.pool_backward(dA, cache, mode="average")
+    np.testing.assert_allclose(dA_prev2[1, 1], [[0.08485462, 0.2787552], [1.26461098, -0.25749373],
+                                                [1.17975636, -0.53624893]], rtol=0, atol=5e-9)
+
+
+@settings(max_examples=25)
+@given(seed=seeds, m=st.integers(1, 2), n_H=st.integers(1, 5), n_W=st.integers(1, 5), n_C=st.integers(1, 3),
+       f=st.integers(1, 3), stride=st.integers(1, 3), mode=st.sampled_from(["max", "average"]))
+def test_pool_adapters_follow_the_course_equations(seed, m, n_H, n_W, n_C, f, stride, mode):
+    f = min(f, n_H, n_W)
+    A_prev = values(seed, (m, n_H, n_W, n_C), distinct=True)
+    hp = {"f": f, "stride": stride}
+    A, cache = ref.pool_forward(A_prev, hp, mode=mode)
+    n_Ho, n_Wo = (n_H - f) // stride + 1, (n_W - f) // stride + 1
+    reduce = np.max if mode == "max" else np.mean
+    expected = np.zeros((m, n_Ho, n_Wo, n_C))
+    dA = values(seed + 1, expected.shape)
+    dA_prev = np.zeros_like(A_prev)
+    for i in range(m):
+        for h in range(n_Ho):
+            for w in range(n_Wo):
+                for c in range(n_C):
+                    rows, cols = slice(h * stride, h * stride + f), slice(w * stride, w * stride + f)
+                    window = A_prev[i, rows, cols, c]
+                    expected[i, h, w, c] = reduce(window)
+                    share = (window == window.max()) if mode == "max" else np.full((f, f), 1.0 / (f * f))
+                    dA_prev[i, rows, cols, c] += share * dA[i, h, w, c]
+    np.testing.assert_allclose(A, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ref.pool_backward(dA, cache, mode=mode), dA_prev, rtol=1e-12, atol=1e-12)

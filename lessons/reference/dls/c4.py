@@ -21,7 +21,8 @@ import numpy as np
 
 import scratch.functional as F
 
-__all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward"]
+__all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward", "pool_forward", "create_mask_from_window",
+           "distribute_value", "pool_backward"]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -85,3 +86,60 @@ def conv_backward(dZ, cache):
     _, backward = _conv(A_prev, W, b, hparameters)
     dx, dweight, dbias = backward(_nchw(dZ))
     return _nhwc(dx), np.ascontiguousarray(dweight.transpose(2, 3, 1, 0)), dbias.reshape(np.shape(b))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Week 1: pooling
+
+
+def _pool(A_prev, hparameters, mode):
+    f, stride = hparameters["f"], hparameters["stride"]
+    if mode == "max":
+        return F.max_pool2d(_nchw(A_prev), f, stride)
+    if mode == "average":
+        return F.avg_pool2d(_nchw(A_prev), f, stride)
+    # The course prints a message and returns zeros; an error says more.
+    raise ValueError(f"pool_forward: mode must be 'max' or 'average', got {mode!r}")
+
+
+def pool_forward(A_prev, hparameters, mode="max"):
+    """Max or average pooling of ``A_prev (m, n_H_prev, n_W_prev, n_C)`` over ``f x f`` windows, no padding.
+
+    ``A[i, h, w, c] = max (or mean) of A_prev[i, h s : h s + f, w s : w s + f, c]``; returns ``(A, cache)`` with
+    ``A (m, n_H, n_W, n_C)``, ``n_H = floor((n_H_prev - f) / stride) + 1``, ``cache = (A_prev, hparameters)``.
+    """
+    A, _ = _pool(A_prev, hparameters, mode)
+    return _nhwc(A), (A_prev, hparameters)
+
+
+def create_mask_from_window(x):
+    """``x == max(x)``: a boolean array of ``x``'s shape, True where ``x`` equals its maximum.
+
+    A mask is not a layer. The course's marks EVERY element equal to the maximum; ``scratch``'s (and torch's)
+    ``max_pool2d`` sends a tie's gradient to the first of them only, so the two agree on windows without ties,
+    the only ones the lessons draw. This is the course's one line.
+    """
+    return x == np.max(x)
+
+
+def distribute_value(dz, shape):
+    """``dz`` spread evenly over an array of ``shape = (n_H, n_W)``: every element ``dz / (n_H n_W)``.
+
+    It is the gradient of a mean over a window: ``scratch``'s ``avg_pool2d`` backward on one window of that size.
+    """
+    n_H, n_W = shape
+    _, backward = F.avg_pool2d(np.zeros((1, 1, n_H, n_W)), (n_H, n_W))
+    (dx,) = backward(np.full((1, 1, 1, 1), dz, dtype=np.float64))
+    return dx[0, 0]
+
+
+def pool_backward(dA, cache, mode="max"):
+    """``dA_prev``, shaped like ``A_prev``, for ``dA (m, n_H, n_W, n_C)``: ``scratch``'s pooling backward.
+
+    Max: each output's gradient goes to the element of its window that was the maximum (windows that overlap,
+    ``stride < f``, add their shares). Average: each output's gradient is spread evenly over its window.
+    """
+    A_prev, hparameters = cache
+    _, backward = _pool(A_prev, hparameters, mode)
+    (dx,) = backward(_nchw(dA))
+    return _nhwc(dx)
