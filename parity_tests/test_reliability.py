@@ -212,3 +212,24 @@ def test_conv2d_keeps_a_non_finite_dy_in_its_window_of_dx_like_torch(path, value
     dy[2, 1, 5, 5] = value
     with np.errstate(invalid="ignore"):
         _check_conv2d(path, x, w, b, dy)
+
+
+# 4. adaptive_avg_pool2d keeps an inf or NaN in the windows that contain it ---------------------------------------
+
+
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+@pytest.mark.parametrize("output_size", [(3, 2), 1, (7, 4)])  # overlapping windows, global, upsampling
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adaptive_avg_pool2d_keeps_non_finite_values_in_their_windows_like_torch(value, output_size, dtype):
+    # Averaging matrices multiply every pixel by 0 outside its windows: one inf made the whole plane NaN, and one
+    # NaN in dy every pixel's gradient. torch sums each window's own pixels.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 5, 4)).astype(dtype)
+    x[1, 2, 2, 1] = value  # row 2 sits in two overlapping windows for Ho = 3
+    y, backward = F.adaptive_avg_pool2d(x, output_size)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    dy[0, 1, -1, 0] = value
+    y_t, (dx_t,) = torch_grads(lambda x: torch.nn.functional.adaptive_avg_pool2d(x, output_size), [x], dy, [0])
+    assert_close(y, y_t, "adaptive_avg_pool2d output")
+    assert_close(backward(dy)[0], dx_t, "adaptive_avg_pool2d dx")
+    assert np.isfinite(y[0]).all() and np.isfinite(y[1, :2]).all()  # other planes untouched

@@ -376,14 +376,10 @@ def check_adaptive_output_size(layer: str, x, output_size) -> tuple:
     return tuple(int(s) for s in out)
 
 
-def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
-    """``(out, size)``: row i averages positions ``floor(i size / out) <= h < ceil((i + 1) size / out)``."""
-    i = np.arange(out)
-    start = (i * size) // out
-    end = -(-((i + 1) * size) // out)
-    h = np.arange(size)
-    inside = (h >= start[:, None]) & (h < end[:, None])  # (out, size)
-    return (inside / (end - start)[:, None]).astype(dtype)
+def _adaptive_windows(size: int, out: int) -> list:
+    """torch's adaptive windows along one dim: ``[(start, end), ...]``, window i covering
+    ``floor(i size / out) <= h < ceil((i + 1) size / out)``."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
 
 
 def adaptive_avg_pool2d(x: np.ndarray, output_size):
@@ -393,10 +389,11 @@ def adaptive_avg_pool2d(x: np.ndarray, output_size):
     (likewise for w), so they tile the input, overlapping by a pixel where ``Ho`` does not divide ``H``.
     ``output_size=1`` is global average pooling, the head of a ResNet.
 
-    A mean over a rectangle is a mean over its rows of a mean over its columns, so with ``Ph (Ho, H)`` holding
-    ``1 / (h1 - h0)`` inside row i's window and 0 elsewhere (``Pw`` likewise)::
-
-        y[n, c] = Ph @ x[n, c] @ Pw^T
+    A sum over a rectangle is a sum over its rows of a sum over its columns, so the windows are summed in two
+    passes, rows first (``Ho`` sums over slabs of rows, giving ``(..., Ho, W)``), then columns, and divided by the
+    area. Each window sums its own pixels only: an inf or NaN reaches just the outputs whose windows contain it, as in
+    torch. (Writing the two passes as products with ``(Ho, H)`` and ``(Wo, W)`` averaging matrices, 0 outside each
+    window, is shorter, but multiplies every pixel by those zeros: one inf made the whole plane NaN.)
 
     Args:
         x: input, float32 or float64.
@@ -406,11 +403,12 @@ def adaptive_avg_pool2d(x: np.ndarray, output_size):
         x: ``(N, C, H, W)`` or ``(C, H, W)``; y: ``(N, C, Ho, Wo)`` or ``(C, Ho, Wo)``.
 
     Backward:
-        y is linear in x, so dx is the transpose map applied to dy::
+        y is linear in x; every pixel of window ``(i, j)`` receives ``dy[i, j] / area(i, j)``, added up over the
+        windows that contain it (neighbours overlap by a pixel)::
 
-            dx[n, c] = Ph^T @ dy[n, c] @ Pw
+            dx[n, c, h, w] = sum over windows (i, j) containing (h, w) of dy[n, c, i, j] / area(i, j)
 
-        each pixel collecting ``dy / window area`` from every window containing it. ``backward(dy)`` returns ``(dx,)``.
+        spread in the same two passes, columns then rows. ``backward(dy)`` returns ``(dx,)``.
 
     Examples:
         >>> y, backward = adaptive_avg_pool2d(np.ones((2, 8, 5, 7)), 1)
@@ -419,13 +417,25 @@ def adaptive_avg_pool2d(x: np.ndarray, output_size):
     """
     Ho, Wo = check_adaptive_output_size("adaptive_avg_pool2d", x, output_size)
     H, W = x.shape[-2:]
-    ph = _adaptive_matrix(H, Ho, x.dtype)  # (Ho, H)
-    pw = _adaptive_matrix(W, Wo, x.dtype)  # (Wo, W)
-    # einsum's optimize turns each contraction into one BLAS product over all (n, c) at once
-    y = np.einsum("ih,...hw,jw->...ij", ph, x, pw, optimize=True)  # (..., Ho, Wo)
+    rows, cols = _adaptive_windows(H, Ho), _adaptive_windows(W, Wo)
+    area = np.outer([h1 - h0 for h0, h1 in rows], [w1 - w0 for w0, w1 in cols]).astype(x.dtype)  # (Ho, Wo)
+    row_sums = np.empty(x.shape[:-2] + (Ho, W), x.dtype)
+    for i, (h0, h1) in enumerate(rows):
+        np.sum(x[..., h0:h1, :], axis=-2, out=row_sums[..., i, :])
+    y = np.empty(x.shape[:-2] + (Ho, Wo), x.dtype)
+    for j, (w0, w1) in enumerate(cols):
+        np.sum(row_sums[..., w0:w1], axis=-1, out=y[..., j])
+    y /= area
 
     def backward(dy):
         dy = check_grad("adaptive_avg_pool2d", dy, y)
-        return (np.einsum("ih,...ij,jw->...hw", ph, dy, pw, optimize=True),)
+        share = dy / area  # what each pixel of window (i, j) receives
+        drows = np.zeros(x.shape[:-2] + (Ho, W), x.dtype)
+        for j, (w0, w1) in enumerate(cols):
+            drows[..., w0:w1] += share[..., j, None]
+        dx = np.zeros(x.shape, x.dtype)
+        for i, (h0, h1) in enumerate(rows):
+            dx[..., h0:h1, :] += drows[..., i, None, :]
+        return (dx,)
 
     return y, backward
