@@ -7,7 +7,7 @@ those ``kH * kW`` views (a max, a sum), and both backwards run the other way, ad
 into the same slice of a zero array. Adding, not assigning: when ``stride < kernel`` windows overlap, and a pixel
 collects a share from every window that contains it. All the work is elementwise on output-sized arrays, a few
 passes per kernel offset, with no copy of the windows. Adaptive average pooling picks its windows from the output
-size instead, and is two small matrix products.
+size instead, and sums each one in two passes, its rows then its columns.
 
 Layouts are torch's: input ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
 
