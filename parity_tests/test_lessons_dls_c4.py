@@ -200,3 +200,37 @@ def test_pool_adapters_follow_the_course_equations(seed, m, n_H, n_W, n_C, f, st
                     dA_prev[i, rows, cols, c] += share * dA[i, h, w, c]
     np.testing.assert_allclose(A, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ref.pool_backward(dA, cache, mode=mode), dA_prev, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Week 4: the triplet loss (Face Recognition notebook's unit test and public_tests.triplet_loss_test, whose
+# deterministic cases are these; its first case draws TensorFlow random normals, which NumPy cannot reproduce)
+
+
+def test_triplet_loss_reproduces_the_course_examples():
+    y_true = (None, None, None)
+    for y_pred, alpha, loss in [
+        (([1., 1.], [1., 1.], [1., 1.]), 5, 5.0),
+        (([1., 1.], [1., 1.], [0., 0.]), 3, 1.0),
+        (([1., 1.], [0., 0.], [1., 1.]), 0, 2.0),
+        (([0., 0.], [0., 0.], [0., 0.]), -2, 0.0),
+        (([[1., 1.]], [[1., 1.]], [[1., 1.]]), 5, 5.0),
+        (([[1., 0.], [1., 0.]], [[1., 0.], [1., 0.]], [[0., 1.], [0., 1.]]), 3, 2.0),
+        (([[1., 1.], [2., 0.]], [[0., 3.], [1., 1.]], [[1., 0.], [0., 1.]]), 1, 5.0),  # 4.0 without axis=-1
+    ]:
+        assert ref.triplet_loss(y_true, y_pred, alpha) == loss, (y_pred, alpha)
+
+
+@settings(max_examples=25)
+@given(seed=seeds, m=st.integers(1, 4), d=st.integers(1, 6), alpha=st.sampled_from([0.0, 0.2, 1.0]))
+def test_triplet_adapters_follow_the_course_equations(seed, m, d, alpha):
+    a, p, n = values(seed, (m, d), -1, 1), values(seed + 1, (m, d), -1, 1), values(seed + 2, (m, d), -1, 1)
+    basic = np.sum(np.square(a - p), axis=-1) - np.sum(np.square(a - n), axis=-1) + alpha
+    np.testing.assert_allclose(ref.triplet_loss(None, (a, p, n), alpha), np.sum(np.maximum(basic, 0.0)),
+                               rtol=1e-12, atol=1e-12)
+    dloss = float(values(seed + 3, ()))
+    active = (basic > 0)[:, None] * dloss
+    da, dp, dn = ref.triplet_loss_backward(dloss, None, (a, p, n), alpha)
+    np.testing.assert_allclose(da, 2 * (n - p) * active, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dp, -2 * (a - p) * active, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dn, 2 * (a - n) * active, rtol=1e-12, atol=1e-12)

@@ -1,5 +1,8 @@
 """Deep Learning Specialization, course 4 (convolutional networks), over ``scratch`` layers.
 
+Week 4, "Face Recognition" (the TF2 release): ``triplet_loss`` in NumPy, with the course's name and arguments, and
+``triplet_loss_backward``, its gradient, which the course leaves to TensorFlow.
+
 Week 1, "Convolutional Neural Networks: Step by Step" (the current, TF2-era release of the notebook, whose
 ``conv_single_step`` returns a ``np.float64`` and whose ``pool_forward`` tests use ``A_prev (2, 5, 5, 3)``):
 ``zero_pad``, ``conv_single_step``, ``conv_forward``, ``conv_backward``, ``pool_forward``,
@@ -22,7 +25,7 @@ import numpy as np
 import scratch.functional as F
 
 __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward", "pool_forward", "create_mask_from_window",
-           "distribute_value", "pool_backward"]
+           "distribute_value", "pool_backward", "triplet_loss", "triplet_loss_backward"]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -143,3 +146,66 @@ def pool_backward(dA, cache, mode="max"):
     _, backward = _pool(A_prev, hparameters, mode)
     (dx,) = backward(_nchw(dA))
     return _nhwc(dx)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Week 4: the triplet loss (Face Recognition)
+
+
+def _encodings(y_pred):
+    """``anchor, positive, negative`` as float arrays (the course's tests pass lists of numbers too)."""
+    out = []
+    for v in (y_pred[0], y_pred[1], y_pred[2]):
+        a = np.asarray(v)
+        out.append(a if a.dtype.kind == "f" else a.astype(np.float64))
+    return out
+
+
+def _triplet(anchor, positive, negative, alpha):
+    """``(loss, backward)``, ``backward(dloss)`` giving ``(danchor, dpositive, dnegative)``.
+
+    Composed from ``scratch`` pieces: two per-element ``mse_loss`` (the squared differences), a sum over the
+    encoding axis, ``relu`` for ``max(., 0)``, and a sum over the batch.
+    """
+    sq_pos, pos_backward = F.mse_loss(anchor, positive, reduction="none")  # (m, d)
+    sq_neg, neg_backward = F.mse_loss(anchor, negative, reduction="none")
+    basic_loss = np.asarray(sq_pos.sum(axis=-1) - sq_neg.sum(axis=-1) + alpha)  # (m,), or () for one triplet
+    hinge, hinge_backward = F.relu(basic_loss)
+    loss = hinge.sum()
+
+    def backward(dloss):
+        (dbasic,) = hinge_backward(np.full(hinge.shape, dloss, dtype=hinge.dtype))
+        dsq = np.broadcast_to(np.expand_dims(dbasic, -1), sq_pos.shape).copy()  # each row's share, on every element
+        danchor_pos, dpositive = pos_backward(dsq)
+        danchor_neg, dnegative = neg_backward(-dsq)
+        return danchor_pos + danchor_neg, dpositive, dnegative
+
+    return loss, backward
+
+
+def triplet_loss(y_true, y_pred, alpha=0.2):
+    """``sum_i max(||a_i - p_i||^2 - ||a_i - n_i||^2 + alpha, 0)``, the course's triplet loss, in NumPy.
+
+    ``y_true`` is unused (Keras' loss signature); ``y_pred = (anchor, positive, negative)``, each ``(m, d)`` (the
+    course's encodings are ``(m, 128)``), or ``(d,)`` for one triplet. The squared distances sum over the last
+    axis, the hinge is per triplet, and the loss SUMS over the batch, as the course's ``tf.reduce_sum`` does.
+    Returns a number.
+    """
+    anchor, positive, negative = _encodings(y_pred)
+    loss, _ = _triplet(anchor, positive, negative, alpha)
+    return loss
+
+
+def triplet_loss_backward(dloss, y_true, y_pred, alpha=0.2):
+    """``(danchor, dpositive, dnegative)``: the gradient of ``dloss * triplet_loss(y_true, y_pred, alpha)``.
+
+    For a triplet whose hinge is active (``basic_loss > 0``)::
+
+        danchor = 2 (n - p) dloss,   dpositive = -2 (a - p) dloss,   dnegative = 2 (a - n) dloss
+
+    and zeros for the others. The course differentiates with TensorFlow; at ``basic_loss == 0`` exactly,
+    TensorFlow's ``maximum`` passes the gradient and ``relu`` does not: the lessons draw no triplet there.
+    """
+    anchor, positive, negative = _encodings(y_pred)
+    _, backward = _triplet(anchor, positive, negative, alpha)
+    return backward(dloss)
