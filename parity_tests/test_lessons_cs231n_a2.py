@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lessons.core import values
+from lessons.reference.cs231n import a2_conv as conv
 from lessons.reference.cs231n import a2_norm as norm
 from parity_tests.strategies import seeds
 
@@ -217,3 +218,141 @@ def test_batchnorm_rejects_an_unknown_mode():
         assert "Invalid forward batchnorm mode" in str(exc)
     else:
         raise AssertionError("mode 'eval' was accepted")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Convolution and max pooling: the course's examples (ConvolutionalNetworks.ipynb)
+
+
+def test_conv_forward_naive_reproduces_the_course_example():
+    x_shape, w_shape = (2, 3, 4, 4), (3, 3, 4, 4)
+    x = np.linspace(-0.1, 0.5, num=np.prod(x_shape)).reshape(x_shape)
+    w = np.linspace(-0.2, 0.3, num=np.prod(w_shape)).reshape(w_shape)
+    b = np.linspace(-0.1, 0.2, num=3)
+    conv_param = {"stride": 2, "pad": 1}
+    out, cache = conv.conv_forward_naive(x, w, b, conv_param)
+    correct_out = np.array([[[[-0.08759809, -0.10987781], [-0.18387192, -0.2109216]],
+                             [[0.21027089, 0.21661097], [0.22847626, 0.23004637]],
+                             [[0.50813986, 0.54309974], [0.64082444, 0.67101435]]],
+                            [[[-0.98053589, -1.03143541], [-1.19128892, -1.24695841]],
+                             [[0.69108355, 0.66880383], [0.59480972, 0.56776003]],
+                             [[2.36270298, 2.36904306], [2.38090835, 2.38247847]]]])
+    np.testing.assert_allclose(out, correct_out, **PRINTED)
+    assert cache[0] is x and cache[1] is w and cache[2] is b and cache[3] is conv_param
+
+
+def test_conv_backward_naive_passes_the_course_gradient_check():
+    np.random.seed(231)
+    x = np.random.randn(4, 3, 5, 5)
+    w = np.random.randn(2, 3, 3, 3)
+    b = np.random.randn(2,)
+    dout = np.random.randn(4, 2, 5, 5)
+    conv_param = {"stride": 1, "pad": 1}
+    dx_num = numeric_gradient(lambda x: conv.conv_forward_naive(x, w, b, conv_param)[0], x, dout)
+    dw_num = numeric_gradient(lambda w: conv.conv_forward_naive(x, w, b, conv_param)[0], w, dout)
+    db_num = numeric_gradient(lambda b: conv.conv_forward_naive(x, w, b, conv_param)[0], b, dout)
+    _, cache = conv.conv_forward_naive(x, w, b, conv_param)
+    dx, dw, db = conv.conv_backward_naive(dout, cache)
+    # the notebook: "errors should be around e-8 or less" (it prints 1.2e-08, 2.2e-10, 3.4e-11)
+    assert rel_error(dx, dx_num) < 1e-7 and rel_error(dw, dw_num) < 1e-8 and rel_error(db, db_num) < 1e-8
+
+
+def test_max_pool_forward_naive_reproduces_the_course_example():
+    x_shape = (2, 3, 4, 4)
+    x = np.linspace(-0.3, 0.4, num=np.prod(x_shape)).reshape(x_shape)
+    pool_param = {"pool_width": 2, "pool_height": 2, "stride": 2}
+    out, cache = conv.max_pool_forward_naive(x, pool_param)
+    correct_out = np.array([[[[-0.26315789, -0.24842105], [-0.20421053, -0.18947368]],
+                             [[-0.14526316, -0.13052632], [-0.08631579, -0.07157895]],
+                             [[-0.02736842, -0.01263158], [0.03157895, 0.04631579]]],
+                            [[[0.09052632, 0.10526316], [0.14947368, 0.16421053]],
+                             [[0.20842105, 0.22315789], [0.26736842, 0.28210526]],
+                             [[0.32631579, 0.34105263], [0.38526316, 0.4]]]])
+    np.testing.assert_allclose(out, correct_out, **PRINTED)
+    assert cache[0] is x and cache[1] is pool_param
+
+
+def test_max_pool_backward_naive_passes_the_course_gradient_check():
+    np.random.seed(231)
+    x = np.random.randn(3, 2, 8, 8)
+    dout = np.random.randn(3, 2, 4, 4)
+    pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    dx_num = numeric_gradient(lambda x: conv.max_pool_forward_naive(x, pool_param)[0], x, dout)
+    _, cache = conv.max_pool_forward_naive(x, pool_param)
+    assert rel_error(conv.max_pool_backward_naive(dout, cache), dx_num) < 1e-11  # the notebook: "on the order of e-12"
+
+
+def test_max_pool_backward_routes_a_tie_to_the_first_maximum_and_adds_overlaps():
+    x = np.array([[[[1.0, 2.0, 2.0],
+                    [0.0, 2.0, 1.0]]]])
+    # 2x2 windows one column apart, each holding tied 2s: row-major, the first maximum of both is the pixel (0, 1),
+    # which collects both windows' gradients; the other 2s get nothing
+    out, cache = conv.max_pool_forward_naive(x, {"pool_height": 2, "pool_width": 2, "stride": 1})
+    np.testing.assert_array_equal(out, [[[[2.0, 2.0]]]])
+    dx = conv.max_pool_backward_naive(np.array([[[[10.0, 1.0]]]]), cache)
+    np.testing.assert_array_equal(dx, [[[[0.0, 11.0, 0.0], [0.0, 0.0, 0.0]]]])
+    # windows overlapping on one maximum: it collects both shares
+    x = np.array([[[[0.0, 5.0, 0.0]]]])
+    out, cache = conv.max_pool_forward_naive(x, {"pool_height": 1, "pool_width": 2, "stride": 1})
+    dx = conv.max_pool_backward_naive(np.array([[[[3.0, 4.0]]]]), cache)
+    np.testing.assert_array_equal(dx, [[[[0.0, 7.0, 0.0]]]])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Convolution and max pooling: the course's equations, written out as loops
+
+
+def _conv_loops(x, w, b, stride, pad):
+    N, _, H, W = x.shape
+    F, _, HH, WW = w.shape
+    xpad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    Ho, Wo = 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
+    out = np.zeros((N, F, Ho, Wo))
+    for n, f, h, v in np.ndindex(N, F, Ho, Wo):
+        out[n, f, h, v] = np.sum(w[f] * xpad[n, :, h * stride:h * stride + HH, v * stride:v * stride + WW]) + b[f]
+    return out
+
+
+def _conv_backward_loops(dout, x, w, stride, pad):
+    _, _, HH, WW = w.shape
+    xpad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxpad, dw = np.zeros_like(xpad), np.zeros_like(w)
+    for n, f, h, v in np.ndindex(*dout.shape):
+        rows, cols = slice(h * stride, h * stride + HH), slice(v * stride, v * stride + WW)
+        dw[f] += xpad[n, :, rows, cols] * dout[n, f, h, v]
+        dxpad[n, :, rows, cols] += w[f] * dout[n, f, h, v]
+    return dxpad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]], dw, dout.sum(axis=(0, 2, 3))
+
+
+@settings(max_examples=25)
+@given(seed=seeds, N=st.integers(1, 2), C=st.integers(1, 3), F=st.integers(1, 3), HH=st.integers(1, 3),
+       WW=st.integers(1, 3), stride=st.integers(1, 3), pad=st.integers(0, 2), Ho=st.integers(1, 3),
+       Wo=st.integers(1, 3))
+def test_conv_follows_the_course_equations(seed, N, C, F, HH, WW, stride, pad, Ho, Wo):
+    H, W = (Ho - 1) * stride + HH, (Wo - 1) * stride + WW  # sizes of the padded input the course's division needs
+    pad = min(pad, (H - 1) // 2, (W - 1) // 2)
+    H, W = H - 2 * pad, W - 2 * pad
+    x, w, b = values(seed, (N, C, H, W)), values(seed + 1, (F, C, HH, WW)), values(seed + 2, (F,))
+    dout = values(seed + 3, (N, F, Ho, Wo))
+    out, cache = conv.conv_forward_naive(x, w, b, {"stride": stride, "pad": pad})
+    np.testing.assert_allclose(out, _conv_loops(x, w, b, stride, pad), rtol=1e-12, atol=1e-12)
+    for got, want in zip(conv.conv_backward_naive(dout, cache), _conv_backward_loops(dout, x, w, stride, pad)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=25)
+@given(seed=seeds, N=st.integers(1, 2), C=st.integers(1, 2), ph=st.integers(1, 3), pw=st.integers(1, 3),
+       stride=st.integers(1, 3), Ho=st.integers(1, 3), Wo=st.integers(1, 3), ties=st.booleans())
+def test_max_pool_follows_the_course_equations(seed, N, C, ph, pw, stride, Ho, Wo, ties):
+    H, W = (Ho - 1) * stride + ph, (Wo - 1) * stride + pw
+    x = values(seed, (N, C, H, W), -3, 3, step=1) if ties else values(seed, (N, C, H, W))
+    dout = values(seed + 1, (N, C, Ho, Wo))
+    out, cache = conv.max_pool_forward_naive(x, {"pool_height": ph, "pool_width": pw, "stride": stride})
+    expected, dx = np.zeros((N, C, Ho, Wo)), np.zeros_like(x)
+    for n, c, h, v in np.ndindex(N, C, Ho, Wo):
+        window = x[n, c, h * stride:h * stride + ph, v * stride:v * stride + pw]
+        expected[n, c, h, v] = window.max()
+        i, j = np.unravel_index(np.argmax(window), window.shape)  # the first maximum, row-major
+        dx[n, c, h * stride + i, v * stride + j] += dout[n, c, h, v]
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(conv.max_pool_backward_naive(dout, cache), dx)
