@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lessons.core import labels, seeds, values
-from lessons.reference.cs231n import a1
+from lessons.reference.cs231n import a1, a2_optim
 
 FEW = settings(max_examples=15, deadline=None)
 
@@ -203,3 +203,124 @@ def test_two_layer_net_follows_the_course_equations(seed, N, D, H, C, reg):
     np.testing.assert_allclose(got_loss, loss, rtol=1e-12)
     for k in grads:
         np.testing.assert_allclose(got_grads[k], grads[k], rtol=1e-10, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Assignment 2's update rules (optim.py): the FullyConnectedNets notebook's linspace examples
+
+
+def _optim_example():
+    N, D = 4, 5
+    w = np.linspace(-0.4, 0.6, num=N * D).reshape(N, D)
+    dw = np.linspace(-0.6, 0.4, num=N * D).reshape(N, D)
+    return N, D, w, dw
+
+
+def test_sgd_momentum_reproduces_the_course_example():
+    N, D, w, dw = _optim_example()
+    v = np.linspace(0.6, 0.9, num=N * D).reshape(N, D)
+    config = {"learning_rate": 1e-3, "velocity": v}
+    next_w, config_out = a2_optim.sgd_momentum(w, dw, config=config)
+    expected_next_w = np.asarray([
+        [0.1406, 0.20738947, 0.27417895, 0.34096842, 0.40775789],
+        [0.47454737, 0.54133684, 0.60812632, 0.67491579, 0.74170526],
+        [0.80849474, 0.87528421, 0.94207368, 1.00886316, 1.07565263],
+        [1.14244211, 1.20923158, 1.27602105, 1.34281053, 1.4096]])
+    expected_velocity = np.asarray([
+        [0.5406, 0.55475789, 0.56891579, 0.58307368, 0.59723158],
+        [0.61138947, 0.62554737, 0.63970526, 0.65386316, 0.66802105],
+        [0.68217895, 0.69633684, 0.71049474, 0.72465263, 0.73881053],
+        [0.75296842, 0.76712632, 0.78128421, 0.79544211, 0.8096]])
+    assert config_out is config  # the course returns the same dict, updated
+    np.testing.assert_allclose(next_w, expected_next_w, rtol=0, atol=5e-9)  # to the 8 decimals printed
+    np.testing.assert_allclose(config["velocity"], expected_velocity, rtol=0, atol=5e-9)
+
+
+def test_rmsprop_reproduces_the_course_example():
+    N, D, w, dw = _optim_example()
+    cache = np.linspace(0.6, 0.9, num=N * D).reshape(N, D)
+    config = {"learning_rate": 1e-2, "cache": cache}
+    next_w, _ = a2_optim.rmsprop(w, dw, config=config)
+    expected_next_w = np.asarray([
+        [-0.39223849, -0.34037513, -0.28849239, -0.23659121, -0.18467247],
+        [-0.132737, -0.08078555, -0.02881884, 0.02316247, 0.07515774],
+        [0.12716641, 0.17918792, 0.23122175, 0.28326742, 0.33532447],
+        [0.38739248, 0.43947102, 0.49155973, 0.54365823, 0.59576619]])
+    expected_cache = np.asarray([
+        [0.5976, 0.6126277, 0.6277108, 0.64284931, 0.65804321],
+        [0.67329252, 0.68859723, 0.70395734, 0.71937285, 0.73484377],
+        [0.75037008, 0.7659518, 0.78158892, 0.79728144, 0.81302936],
+        [0.82883269, 0.84469141, 0.86060554, 0.87657507, 0.8926]])
+    np.testing.assert_allclose(next_w, expected_next_w, rtol=0, atol=5e-9)
+    np.testing.assert_allclose(config["cache"], expected_cache, rtol=0, atol=5e-9)
+
+
+def test_adam_reproduces_the_course_example():
+    N, D, w, dw = _optim_example()
+    m = np.linspace(0.6, 0.9, num=N * D).reshape(N, D)
+    v = np.linspace(0.7, 0.5, num=N * D).reshape(N, D)
+    config = {"learning_rate": 1e-2, "m": m, "v": v, "t": 5}
+    next_w, _ = a2_optim.adam(w, dw, config=config)
+    expected_next_w = np.asarray([
+        [-0.40094747, -0.34836187, -0.29577703, -0.24319299, -0.19060977],
+        [-0.1380274, -0.08544591, -0.03286534, 0.01971428, 0.0722929],
+        [0.1248705, 0.17744702, 0.23002243, 0.28259667, 0.33516969],
+        [0.38774145, 0.44031188, 0.49288093, 0.54544852, 0.59801459]])
+    expected_v = np.asarray([
+        [0.69966, 0.68908382, 0.67851319, 0.66794809, 0.65738853],
+        [0.64683452, 0.63628604, 0.6257431, 0.61520571, 0.60467385],
+        [0.59414753, 0.58362676, 0.57311152, 0.56260183, 0.55209767],
+        [0.54159906, 0.53110598, 0.52061845, 0.51013645, 0.49966]])
+    expected_m = np.asarray([
+        [0.48, 0.49947368, 0.51894737, 0.53842105, 0.55789474],
+        [0.57736842, 0.59684211, 0.61631579, 0.63578947, 0.65526316],
+        [0.67473684, 0.69421053, 0.71368421, 0.73315789, 0.75263158],
+        [0.77210526, 0.79157895, 0.81105263, 0.83052632, 0.85]])
+    np.testing.assert_allclose(next_w, expected_next_w, rtol=0, atol=5e-9)
+    np.testing.assert_allclose(config["v"], expected_v, rtol=0, atol=5e-9)
+    np.testing.assert_allclose(config["m"], expected_m, rtol=0, atol=5e-9)
+    assert config["t"] == 6 and isinstance(config["t"], int)
+
+
+def test_update_rules_fill_the_course_defaults():
+    w, dw = np.array([0.5, -1.0]), np.array([0.25, 2.0])
+    _, c = a2_optim.sgd(w.copy(), dw)
+    assert c == {"learning_rate": 1e-2}
+    _, c = a2_optim.sgd_momentum(w, dw)
+    assert (c["learning_rate"], c["momentum"]) == (1e-2, 0.9)
+    _, c = a2_optim.rmsprop(w, dw)
+    assert (c["learning_rate"], c["decay_rate"], c["epsilon"]) == (1e-2, 0.99, 1e-8)
+    _, c = a2_optim.adam(w, dw)
+    assert (c["learning_rate"], c["beta1"], c["beta2"], c["epsilon"], c["t"]) == (1e-3, 0.9, 0.999, 1e-8, 1)
+
+
+@FEW
+@given(seed=seeds, shape=st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple),
+       lr=st.sampled_from([1e-3, 0.5]), t=st.integers(0, 6))
+def test_update_rules_follow_the_course_equations(seed, shape, lr, t):
+    w, dw, s1 = values(seed, shape), values(seed + 1, shape), values(seed + 2, shape)
+    s2 = values(seed + 3, shape, low=0.01, high=2.0)
+    dw_before = dw.copy()
+
+    w_in = w.copy()
+    next_w, c = a2_optim.sgd(w_in, dw, {"learning_rate": lr})
+    assert next_w is w_in and np.array_equal(next_w, w - lr * dw)  # in place, as the course's sgd
+
+    next_w, c = a2_optim.sgd_momentum(w, dw, {"learning_rate": lr, "momentum": 0.5, "velocity": s1})
+    v = 0.5 * s1 - lr * dw
+    assert np.array_equal(c["velocity"], v) and np.array_equal(next_w, w + v)  # bit for bit
+
+    next_w, c = a2_optim.rmsprop(w, dw, {"learning_rate": lr, "decay_rate": 0.9, "epsilon": 0.1, "cache": s2})
+    cache = 0.9 * s2 + 0.1 * dw**2
+    np.testing.assert_allclose(c["cache"], cache, rtol=1e-14)
+    np.testing.assert_allclose(next_w, w - lr * dw / (np.sqrt(cache) + 0.1), rtol=1e-13, atol=1e-15)
+
+    next_w, c = a2_optim.adam(w, dw, {"learning_rate": lr, "beta1": 0.5, "beta2": 0.75, "epsilon": 0.1, "m": s1,
+                                      "v": s2, "t": t})
+    m, v = 0.5 * s1 + 0.5 * dw, 0.75 * s2 + 0.25 * dw**2
+    mt, vt = m / (1 - 0.5 ** (t + 1)), v / (1 - 0.75 ** (t + 1))
+    np.testing.assert_allclose(c["m"], m, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(c["v"], v, rtol=1e-14)
+    np.testing.assert_allclose(next_w, w - lr * mt / (np.sqrt(vt) + 0.1), rtol=1e-13, atol=1e-15)
+    assert c["t"] == t + 1
+    assert np.array_equal(w, values(seed, shape)) and np.array_equal(dw, dw_before)  # only sgd changes w
