@@ -234,3 +234,58 @@ def test_triplet_adapters_follow_the_course_equations(seed, m, d, alpha):
     np.testing.assert_allclose(da, 2 * (n - p) * active, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(dp, -2 * (a - p) * active, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(dn, 2 * (a - n) * active, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Week 4: neural style transfer (Art Generation notebook and public_tests.py). The content, Gram and style tests
+# draw their inputs with TensorFlow's random generator, which NumPy cannot reproduce: their shapes and the
+# properties they assert (a cost of 0 between equal activations) are reproduced; total_cost's numbers exactly.
+
+
+def test_style_costs_reproduce_the_course_examples():
+    np.random.seed(1)
+    a_C, a_G = np.random.randn(1, 1, 4, 4, 3) * 4 + 1, np.random.randn(1, 1, 4, 4, 3) * 4 + 1  # the tests' shapes
+    assert ref.compute_content_cost(a_C, a_C) == 0.0 and ref.compute_content_cost(a_C, a_G) > 0
+    assert np.shape(ref.compute_content_cost(a_C, a_G)) == ()
+    assert ref.compute_content_cost(a_C[0], a_G[0]) == ref.compute_content_cost(list(a_C), list(a_G))
+    assert ref.gram_matrix(np.random.randn(3, 2 * 1)).shape == (3, 3)
+    a_S, a_G = np.random.randn(1, 4, 4, 3), np.random.randn(1, 4, 4, 3)
+    assert ref.compute_layer_style_cost(a_G, a_G) == 0.0 and ref.compute_layer_style_cost(a_S, a_G) > 0
+
+    assert ref.total_cost(0.2, 0.8) == 34
+    assert abs(ref.total_cost(0.3, 0.5, 3, 8) - 4.9) < 1e-12
+    np.random.seed(3)  # the earlier release's example, printed as J = 35.34667875478276
+    assert ref.total_cost(np.random.randn(), np.random.randn()) == 35.34667875478276
+
+
+def _unroll(a):
+    _, n_H, n_W, n_C = a.shape
+    return np.array([[a[0, h, w, c] for h in range(n_H) for w in range(n_W)] for c in range(n_C)])
+
+
+@settings(max_examples=25)
+@given(seed=seeds, n_H=st.integers(1, 3), n_W=st.integers(1, 3), n_C=st.integers(1, 4))
+def test_style_adapters_follow_the_course_equations(seed, n_H, n_W, n_C):
+    a_C, a_G, a_S = (values(seed + k, (1, n_H, n_W, n_C)) for k in range(3))
+    dJ = float(values(seed + 3, ()))
+    J = ref.compute_content_cost([a_S, a_C], [a_S, a_G])
+    np.testing.assert_allclose(J, np.sum((a_C - a_G) ** 2) / (4 * n_H * n_W * n_C), rtol=1e-12)
+    np.testing.assert_allclose(ref.compute_content_cost_backward(dJ, [a_C], [a_G]),
+                               dJ * (a_G - a_C) / (2 * n_H * n_W * n_C), rtol=1e-12, atol=1e-15)
+
+    S, G = _unroll(a_S), _unroll(a_G)  # (n_C, n_H n_W): row c lists channel c over every position
+    GS, GG = ref.gram_matrix(S), ref.gram_matrix(G)
+    np.testing.assert_allclose(GG, [[np.dot(G[i], G[j]) for j in range(n_C)] for i in range(n_C)], rtol=1e-12)
+    dGA = values(seed + 4, (n_C, n_C))
+    np.testing.assert_allclose(ref.gram_matrix_backward(dGA, G), (dGA + dGA.T) @ G, rtol=1e-12, atol=1e-12)
+
+    scale = 1.0 / (4 * n_C ** 2 * (n_H * n_W) ** 2)
+    np.testing.assert_allclose(ref.compute_layer_style_cost(a_S, a_G), scale * np.sum((GS - GG) ** 2), rtol=1e-12)
+    dG = 2 * (dJ * scale * 2 * (GG - GS)) @ G
+    expected = np.zeros_like(a_G)
+    for c in range(n_C):
+        for h in range(n_H):
+            for w in range(n_W):
+                expected[0, h, w, c] = dG[c, h * n_W + w]
+    np.testing.assert_allclose(ref.compute_layer_style_cost_backward(dJ, a_S, a_G), expected, rtol=1e-10,
+                               atol=1e-14)

@@ -3,6 +3,12 @@
 Week 4, "Face Recognition" (the TF2 release): ``triplet_loss`` in NumPy, with the course's name and arguments, and
 ``triplet_loss_backward``, its gradient, which the course leaves to TensorFlow.
 
+Week 4, "Art Generation with Neural Style Transfer" (the TF2 release, whose ``compute_content_cost`` takes the
+lists of layer outputs ``content_output, generated_output`` and reads the content layer as their last element):
+``compute_content_cost``, ``gram_matrix``, ``compute_layer_style_cost``, ``total_cost`` in NumPy, and the gradients
+the course leaves to TensorFlow, with respect to the generated image's activations: ``compute_content_cost_backward``,
+``gram_matrix_backward``, ``compute_layer_style_cost_backward``.
+
 Week 1, "Convolutional Neural Networks: Step by Step" (the current, TF2-era release of the notebook, whose
 ``conv_single_step`` returns a ``np.float64`` and whose ``pool_forward`` tests use ``A_prev (2, 5, 5, 3)``):
 ``zero_pad``, ``conv_single_step``, ``conv_forward``, ``conv_backward``, ``pool_forward``,
@@ -25,7 +31,9 @@ import numpy as np
 import scratch.functional as F
 
 __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward", "pool_forward", "create_mask_from_window",
-           "distribute_value", "pool_backward", "triplet_loss", "triplet_loss_backward"]
+           "distribute_value", "pool_backward", "triplet_loss", "triplet_loss_backward", "compute_content_cost",
+           "compute_content_cost_backward", "gram_matrix", "gram_matrix_backward", "compute_layer_style_cost",
+           "compute_layer_style_cost_backward", "total_cost"]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -209,3 +217,105 @@ def triplet_loss_backward(dloss, y_true, y_pred, alpha=0.2):
     anchor, positive, negative = _encodings(y_pred)
     _, backward = _triplet(anchor, positive, negative, alpha)
     return backward(dloss)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Week 4: neural style transfer (Art Generation)
+
+
+def _content_layer(output):
+    """The content layer's activation ``(1, n_H, n_W, n_C)``: the last of the model's outputs, ``output[-1]``.
+
+    The current course passes the list of layer outputs (its test, a ``(1, 1, n_H, n_W, n_C)`` array, which
+    ``[-1]`` reads the same way); the earlier release passed the activation itself, accepted here too.
+    """
+    if isinstance(output, np.ndarray) and output.ndim == 4:
+        return output
+    return np.asarray(output[-1])
+
+
+def _content_cost(a_C, a_G):
+    """``(J, backward)`` with ``backward(dJ) = dJ/da_G``: ``scratch``'s summed ``mse_loss``, scaled."""
+    _, n_H, n_W, n_C = a_G.shape
+    scale = 1.0 / (4 * n_H * n_W * n_C)
+    squares, backward = F.mse_loss(a_G, a_C, reduction="sum")
+
+    def content_backward(dJ):
+        da_G, _ = backward(np.asarray(dJ * scale, dtype=a_G.dtype))
+        return da_G
+
+    return (squares * scale)[()], content_backward
+
+
+def compute_content_cost(content_output, generated_output):
+    """``J_content = sum((a_C - a_G)^2) / (4 n_H n_W n_C)``, with ``a_C = content_output[-1]``, ``a_G`` likewise.
+
+    The activations are ``(1, n_H, n_W, n_C)``; the course unrolls them to ``(1, n_H n_W, n_C)`` first, which
+    changes nothing in a sum over every element. Returns a number.
+    """
+    J, _ = _content_cost(_content_layer(content_output), _content_layer(generated_output))
+    return J
+
+
+def compute_content_cost_backward(dJ_content, content_output, generated_output):
+    """``da_G = dJ_content (a_G - a_C) / (2 n_H n_W n_C)``, shaped like ``a_G = generated_output[-1]``."""
+    _, backward = _content_cost(_content_layer(content_output), _content_layer(generated_output))
+    return backward(dJ_content)
+
+
+def gram_matrix(A):
+    """``GA = A A^T`` for ``A (n_C, n_H n_W)``: ``(n_C, n_C)``, the inner products of every pair of channels.
+
+    ``scratch``'s ``linear(x, weight)`` is ``x weight^T``: with ``x = weight = A`` it is the Gram matrix.
+    """
+    GA, _ = F.linear(A, A)
+    return GA
+
+
+def gram_matrix_backward(dGA, A):
+    """``dA = (dGA + dGA^T) A``: ``A`` is both of ``linear``'s arguments, so its gradient is the sum of the two."""
+    _, backward = F.linear(A, A)
+    dx, dweight, _ = backward(dGA)
+    return dx + dweight
+
+
+def _unroll(a):
+    """``(1, n_H, n_W, n_C)`` -> ``(n_C, n_H n_W)``: one row per channel, as the course unrolls (reshape, transpose)."""
+    n_C = a.shape[-1]
+    return a.reshape(-1, n_C).T
+
+
+def _layer_style_cost(a_S, a_G):
+    _, n_H, n_W, n_C = a_G.shape
+    scale = 1.0 / (4 * n_C ** 2 * (n_H * n_W) ** 2)
+    GS = gram_matrix(_unroll(a_S))
+    G = _unroll(a_G)
+    GG, gram_backward = F.linear(G, G)
+    squares, backward = F.mse_loss(GG, GS, reduction="sum")
+
+    def style_backward(dJ):
+        dGG, _ = backward(np.asarray(dJ * scale, dtype=a_G.dtype))
+        dx, dweight, _ = gram_backward(dGG)
+        return (dx + dweight).T.reshape(a_G.shape)  # roll back: (n_C, n_H n_W) -> (n_H n_W, n_C) -> a_G's shape
+
+    return (squares * scale)[()], style_backward
+
+
+def compute_layer_style_cost(a_S, a_G):
+    """``J = sum((GS - GG)^2) / (4 n_C^2 (n_H n_W)^2)`` for one layer's activations ``a_S``, ``a_G (1, n_H, n_W, n_C)``.
+
+    ``GS`` and ``GG`` are the Gram matrices of the activations unrolled to ``(n_C, n_H n_W)``. Returns a number.
+    """
+    J, _ = _layer_style_cost(a_S, a_G)
+    return J
+
+
+def compute_layer_style_cost_backward(dJ_style_layer, a_S, a_G):
+    """``da_G``, shaped like ``a_G``: ``dGG = dJ (GG - GS) / (2 n_C^2 (n_H n_W)^2)``, ``dG = 2 dGG G``, rolled back."""
+    _, backward = _layer_style_cost(a_S, a_G)
+    return backward(dJ_style_layer)
+
+
+def total_cost(J_content, J_style, alpha=10, beta=40):
+    """``J = alpha J_content + beta J_style``: a weighted sum, no layer to wrap."""
+    return alpha * J_content + beta * J_style
