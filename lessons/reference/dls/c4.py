@@ -1,14 +1,5 @@
 """Deep Learning Specialization, course 4 (convolutional networks), over ``scratch`` layers.
 
-Week 4, "Face Recognition" (the TF2 release): ``triplet_loss`` in NumPy, with the course's name and arguments, and
-``triplet_loss_backward``, its gradient, which the course leaves to TensorFlow.
-
-Week 4, "Art Generation with Neural Style Transfer" (the TF2 release, whose ``compute_content_cost`` takes the
-lists of layer outputs ``content_output, generated_output`` and reads the content layer as their last element):
-``compute_content_cost``, ``gram_matrix``, ``compute_layer_style_cost``, ``total_cost`` in NumPy, and the gradients
-the course leaves to TensorFlow, with respect to the generated image's activations: ``compute_content_cost_backward``,
-``gram_matrix_backward``, ``compute_layer_style_cost_backward``.
-
 Week 1, "Convolutional Neural Networks: Step by Step" (the current, TF2-era release of the notebook, whose
 ``conv_single_step`` returns a ``np.float64`` and whose ``pool_forward`` tests use ``A_prev (2, 5, 5, 3)``):
 ``zero_pad``, ``conv_single_step``, ``conv_forward``, ``conv_backward``, ``pool_forward``,
@@ -23,6 +14,16 @@ Output sizes are ``floor((n_prev + 2 pad - f) / stride) + 1``, torch's formula.
 torch (and ``scratch``) keep NCHW and ``weight (n_C, n_C_prev, f, f)``: each adapter transposes in, calls the
 ``scratch`` layer, and transposes back. Each backward rebuilds the layer's closure from the course's cache (a
 closure cannot live in the course's cache tuple) and calls it: the gradient is the layer's, not a second derivation.
+
+Week 4, "Face Recognition" (the TF2 release): ``triplet_loss`` in NumPy, with the course's name and arguments, and
+``triplet_loss_backward``, its gradient, which the course leaves to TensorFlow.
+
+Week 4, "Art Generation with Neural Style Transfer" (the TF2 release, whose ``compute_content_cost`` takes the
+lists of layer outputs ``content_output, generated_output`` and reads the content layer as their last element):
+``compute_content_cost``, ``gram_matrix``, ``compute_layer_style_cost``, ``total_cost`` in NumPy, and the gradients
+the course leaves to TensorFlow, with respect to the generated image's activations: ``compute_content_cost_backward``,
+``gram_matrix_backward``, ``compute_layer_style_cost_backward``. Each backward takes the upstream gradient of its
+cost (a number) first.
 """
 from __future__ import annotations
 
