@@ -252,3 +252,62 @@ def test_lstm_adapters_follow_the_course_equations(seed, n_x, n_a, m, T_x):
     for k in "fico":
         np.testing.assert_allclose(g["dW" + k], dW[k], rtol=1e-10, atol=1e-12, err_msg="dW" + k)
         np.testing.assert_allclose(g["db" + k], db[k], rtol=1e-10, atol=1e-12, err_msg="db" + k)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dinosaurus Island
+
+
+def _dinosaur_gradients():
+    np.random.seed(3)
+    shapes = {"dWax": (5, 3), "dWaa": (5, 5), "dWya": (2, 5), "db": (5, 1), "dby": (2, 1)}
+    return {k: np.random.randn(*shape) * 10 for k, shape in shapes.items()}
+
+
+def test_clip_reproduces_the_course_example_and_leaves_the_input_alone():
+    for maxValue, expected in ((10, (10.0, -10.0, 0.2971381536101662, [10.0], [8.45833407])),
+                               (5, (5.0, -5.0, 0.2971381536101662, [5.0], [5.0]))):
+        gradients = _dinosaur_gradients()
+        before = {k: v.copy() for k, v in gradients.items()}
+        out = ref.clip(gradients, maxValue)
+        got = (out["dWaa"][1][2], out["dWax"][3][1], out["dWya"][1][2], out["db"][4], out["dby"][1])
+        for g, e in zip(got, expected):
+            close(g, e)
+        assert set(out) == {"dWaa", "dWax", "dWya", "db", "dby"}
+        for k in gradients:
+            np.testing.assert_array_equal(gradients[k], before[k])
+            assert out[k].min() >= -maxValue and out[k].max() <= maxValue
+            inside = np.abs(before[k]) <= maxValue
+            np.testing.assert_array_equal(out[k][inside], before[k][inside])
+
+
+def test_sample_reproduces_the_course_example():
+    chars = ["\n"] + [chr(ord("a") + i) for i in range(26)]  # sorted(set(dinos.txt)): the newline, then a..z
+    char_to_ix = {ch: i for i, ch in enumerate(chars)}
+    vocab_size, n_a = 27, 100
+    np.random.seed(24)
+    Wax, Waa, Wya = np.random.randn(n_a, vocab_size), np.random.randn(n_a, n_a), np.random.randn(vocab_size, n_a)
+    b, by = np.random.randn(n_a, 1), np.random.randn(vocab_size, 1)
+    indices = ref.sample({"Wax": Wax, "Waa": Waa, "Wya": Wya, "b": b, "by": by}, char_to_ix, 0)
+    assert [int(i) for i in indices] == [23, 16, 26, 26, 24, 3, 21, 1, 7, 24, 15, 3, 25, 20, 6, 13, 10, 8, 20, 12,
+                                         2, 0]
+    assert "".join(chars[i] for i in indices) == "wpzzxcuagxocytfmjhtlb\n"
+
+
+@given(seed=seeds, vocab_size=st.integers(2, 5), n_a=st.integers(1, 4), sample_seed=st.integers(0, 50),
+       rare_newline=st.booleans())
+def test_sample_follows_the_course_equations(seed, vocab_size, n_a, sample_seed, rare_newline):
+    p = {"Wax": values(seed, (n_a, vocab_size)), "Waa": values(seed + 1, (n_a, n_a)),
+         "Wya": values(seed + 2, (vocab_size, n_a)), "b": values(seed + 3, (n_a, 1)),
+         "by": values(seed + 4, (vocab_size, 1)) - (6.0 if rare_newline else 0.0) * np.eye(vocab_size, 1)}
+    char_to_ix = {"\n": 0, **{chr(ord("a") + i): i + 1 for i in range(vocab_size - 1)}}
+    x, a, s, want = np.zeros((vocab_size, 1)), np.zeros((n_a, 1)), sample_seed, []
+    while (not want or want[-1] != 0) and len(want) < 50:
+        a = np.tanh(p["Wax"] @ x + p["Waa"] @ a + p["b"])
+        np.random.seed(len(want) + s)
+        want.append(int(np.random.choice(vocab_size, p=_softmax(p["Wya"] @ a + p["by"]).ravel())))
+        x = np.eye(vocab_size)[:, [want[-1]]]
+        s += 1
+    if want[-1] != 0:
+        want.append(0)
+    assert [int(i) for i in ref.sample(p, char_to_ix, sample_seed)] == want
