@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lessons.core import labels, seeds, values
-from lessons.reference.cs231n import a1, a2_optim
+from lessons.reference.cs231n import a1, a2_dropout, a2_optim
 
 FEW = settings(max_examples=15, deadline=None)
 
@@ -324,3 +324,66 @@ def test_update_rules_follow_the_course_equations(seed, shape, lr, t):
     np.testing.assert_allclose(next_w, w - lr * mt / (np.sqrt(vt) + 0.1), rtol=1e-13, atol=1e-15)
     assert c["t"] == t + 1
     assert np.array_equal(w, values(seed, shape)) and np.array_equal(dw, dw_before)  # only sgd changes w
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Assignment 2's inverted dropout: the Dropout notebook's printed statistics and its gradient check
+
+
+def test_dropout_forward_reproduces_the_course_example():
+    np.random.seed(231)
+    x = np.random.randn(500, 500) + 10
+    # mean of the train-time output and fraction of zeros, as the notebook prints them, for each p (keep prob.)
+    printed = {0.25: (10.014059116977283, 0.749784), 0.4: (9.977917658761159, 0.600796),
+               0.7: (9.987811912159426, 0.30074)}
+    assert abs(x.mean() - 10.000207878477502) < 1e-12
+    for p, (train_mean, zeros) in printed.items():
+        out, _ = a2_dropout.dropout_forward(x, {"mode": "train", "p": p})
+        out_test, _ = a2_dropout.dropout_forward(x, {"mode": "test", "p": p})
+        assert abs(out.mean() - train_mean) < 1e-12  # the last digits depend on NumPy's summation order
+        assert (out == 0).mean() == zeros
+        assert out_test.mean() == x.mean() and (out_test == 0).mean() == 0.0
+
+
+def _eval_numerical_gradient_array(f, x, df, h=1e-5):
+    """The course's gradient_check.eval_numerical_gradient_array: central differences of sum(f(x) * df)."""
+    grad = np.zeros_like(x)
+    for ix in np.ndindex(x.shape):
+        old = x[ix]
+        x[ix] = old + h
+        pos = f(x).copy()
+        x[ix] = old - h
+        neg = f(x).copy()
+        x[ix] = old
+        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
+    return grad
+
+
+def test_dropout_backward_passes_the_course_gradient_check():
+    np.random.seed(231)
+    x = np.random.randn(10, 10) + 10
+    dout = np.random.randn(*x.shape)
+    dropout_param = {"mode": "train", "p": 0.2, "seed": 123}
+    out, cache = a2_dropout.dropout_forward(x, dropout_param)
+    dx = a2_dropout.dropout_backward(dout, cache)
+    dx_num = _eval_numerical_gradient_array(lambda xx: a2_dropout.dropout_forward(xx, dropout_param)[0], x, dout)
+    rel_error = np.max(np.abs(dx - dx_num) / np.maximum(1e-8, np.abs(dx) + np.abs(dx_num)))
+    assert rel_error < 1e-9  # the notebook: "around e-10 or less" (it prints 5.4e-11)
+
+
+@FEW
+@given(seed=seeds, shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple),
+       p=st.sampled_from([0.25, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8]), with_seed=st.booleans())
+def test_dropout_follows_the_course_equations(seed, shape, p, with_seed):
+    x, dout = values(seed, shape), values(seed + 1, shape)
+    param = {"mode": "train", "p": p, **({"seed": seed % 1000} if with_seed else {})}
+    np.random.seed(seed + 2)
+    out, cache = a2_dropout.dropout_forward(x, param)
+    np.random.seed(seed % 1000 if with_seed else seed + 2)
+    mask = (np.random.rand(*x.shape) < p) / p  # the course's mask, from the same draw
+    assert np.array_equal(out, x * mask)  # bit for bit at these p
+    assert cache[0] is param and np.array_equal(cache[1], mask)
+    assert np.array_equal(a2_dropout.dropout_backward(dout, cache), dout * mask)
+    out, cache = a2_dropout.dropout_forward(x, {"mode": "test", "p": p})
+    assert np.array_equal(out, x) and cache[1] is None
+    assert np.array_equal(a2_dropout.dropout_backward(dout, cache), dout)
