@@ -137,7 +137,7 @@ def _net_case(draw):
     return {"X": values(seed, (N, *dims)), "y": labels(seed + 1, N, C), "W1": values(seed + 2, (D, H)),
             "b1": values(seed + 3, (H,)), "W2": values(seed + 4, (H, C)), "b2": values(seed + 5, (C,)),
             "weight_scale": draw(st.sampled_from([1e-3, 0.5])), "reg": draw(st.sampled_from([0.0, 0.7])),
-            "seed": seed}
+            "np_seed": seed, "seed": seed}  # np_seed: NumPy's global seed before the net is built (printed)
 
 
 def net_case():
@@ -148,7 +148,7 @@ def _build(f, c):
     """The learner's net, initialised from the case's seed; then its parameters set to the case's."""
     D, H = c["W1"].shape
     C = c["W2"].shape[1]
-    np.random.seed(c["seed"])
+    np.random.seed(c["np_seed"])
     model = f.TwoLayerNet(input_dim=D, hidden_dim=H, num_classes=C, weight_scale=c["weight_scale"], reg=c["reg"])
     initial = {k: np.array(model.params[k], copy=True) for k in KEYS}
     return model, initial
