@@ -9,6 +9,17 @@ The kinds cover what breaks layers:
 - ``wide``: standard normal times 1e3, for overflow and cancellation;
 - ``tiny``: standard normal times 1e-3, for underflow and division by small variances.
 
+Arrays also come in a drawn memory layout (``LAYOUTS``), a view holding the same values: a layer must not assume
+its input is C-contiguous (``np.empty_like`` of a transposed view is not, and a buffer reshaped from it is a copy):
+
+- ``contiguous``: C order, the common case (and the one a failure shrinks to);
+- ``transposed``: the transpose of a C-contiguous array of the reversed shape (Fortran order);
+- ``strided``: every other element of an array twice as large along every axis (the gaps hold NaN, so a layer
+  that reads past the view's elements fails loudly);
+- ``reversed``: negative strides along every axis.
+
+A test that casts a drawn array to another dtype keeps its layout with ``cast``.
+
 Family modules add composite strategies named after the case they draw (``conv2d_case(dtype)``): shapes in 1..8,
 constructor arguments drawn too, and the dtype passed in.
 """
@@ -23,6 +34,8 @@ WELL_CONDITIONED = ("normal", "ties")
 # For gradcheck: central differences lose ~1e-16 |L| / eps to rounding, so values of order 1 (no 1e3 scales), and
 # no exact zeros or ties (kinks); nudge_away and distinct keep inputs off the kinks a layer has.
 GRADCHECK_KINDS = ("normal", "uniform")
+
+LAYOUTS = ("contiguous", "transposed", "strided", "reversed")
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 sides = st.integers(min_value=1, max_value=8)
@@ -46,11 +59,59 @@ def fill(shape, dtype, kind: str, seed: int) -> np.ndarray:
     return np.asarray(x, dtype=dtype)
 
 
+def with_layout(x: np.ndarray, layout: str) -> np.ndarray:
+    """An array equal to ``x`` (shape, dtype, values) in the memory layout ``layout`` (see the module docstring)."""
+    x = np.asarray(x)
+    if x.ndim == 0:  # a single element has no layout (and np.ascontiguousarray would make it 1-d)
+        return x.copy()
+    if layout == "contiguous":
+        return np.ascontiguousarray(x)
+    if layout == "transposed":
+        return np.ascontiguousarray(x.T).T
+    every = (slice(None, None, 2),) * x.ndim
+    if layout == "strided":
+        base = np.full(tuple(2 * n for n in x.shape), np.nan, dtype=x.dtype)
+        base[every] = x
+        return base[every]
+    if layout == "reversed":
+        flip = (slice(None, None, -1),) * x.ndim
+        return np.ascontiguousarray(x[flip])[flip]
+    raise ValueError(f"unknown layout {layout!r}")
+
+
+def layout_of(x: np.ndarray) -> str:
+    """The ``LAYOUTS`` entry ``x`` is in (for an array ``with_layout`` made)."""
+    if any(step < 0 for step in x.strides):
+        return "reversed"
+    if x.flags.c_contiguous:
+        return "contiguous"
+    return "transposed" if x.flags.f_contiguous else "strided"
+
+
+def cast(x: np.ndarray, dtype) -> np.ndarray:
+    """``x.astype(dtype)`` in ``x``'s memory layout (``astype`` keeps a transposed one only)."""
+    return with_layout(x.astype(dtype), layout_of(x))
+
+
 @st.composite
-def float_arrays(draw, shape, dtype, kinds=KINDS) -> np.ndarray:
-    """A float array of the given shape and dtype, of a drawn kind (see the module docstring)."""
+def float_arrays(draw, shape, dtype, kinds=KINDS, layouts=LAYOUTS) -> np.ndarray:
+    """A float array of the given shape and dtype, of a drawn kind and memory layout (see the module docstring)."""
     kind = draw(st.sampled_from(kinds))
-    return fill(tuple(shape), dtype, kind, draw(seeds))
+    x = fill(tuple(shape), dtype, kind, draw(seeds))
+    return with_layout(x, draw(st.sampled_from(layouts)))
+
+
+def optional(strategy):
+    """``strategy``'s value or None, each about half the time: an optional argument (a bias, a weight).
+
+    The value is the first branch. Hypothesis leans towards each draw's first, simplest choice (a share of its
+    examples are built from them, and mutated copies keep them), so the branches' shares drift from run to run,
+    and the first branch together with the other draws' simplest choices is the commonest combination. Measured
+    on ``batch_norm_case`` over 30 runs of 25 examples: with None first, a run held a weight in 12% to 80% of its
+    examples, and evaluation mode (``training=False``, the simplest) with a weight was missing from a run in 30;
+    with the value first, 28% to 76%, and never missing. (A failure then shrinks to a case that keeps the value.)
+    """
+    return st.one_of(strategy, st.none())
 
 
 @st.composite

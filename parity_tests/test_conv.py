@@ -13,7 +13,7 @@ import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (check_function, check_gradcheck, check_module, check_state_dict_layout,
                                   switched, torch_dtype)
-from parity_tests.strategies import GRADCHECK_KINDS, KINDS, fill, float_arrays, seeds
+from parity_tests.strategies import GRADCHECK_KINDS, KINDS, cast, fill, float_arrays, optional, seeds
 
 DTYPES = [np.float64, np.float32]
 
@@ -56,7 +56,7 @@ def conv_case(draw, d, dtype, kinds=KINDS, max_batch=3, max_side=8):
     lead = (c_in,) if batch is None else (batch, c_in)
     x = draw(float_arrays(lead + size, dtype, kinds))
     w = draw(float_arrays((c_out, c_in // groups) + kernel, dtype, kinds))
-    b = draw(st.one_of(st.none(), float_arrays((c_out,), dtype, kinds)))
+    b = draw(optional(float_arrays((c_out,), dtype, kinds)))
     if len(set(dilation)) == 1 and draw(st.booleans()):
         dilation = dilation[0]  # an int means the same dilation in every dim
     kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
@@ -89,7 +89,7 @@ def conv_transpose2d_case(draw, dtype, kinds=KINDS, max_batch=3, max_side=6):
     lead = (c_in,) if batch is None else (batch, c_in)
     x = draw(float_arrays(lead + size, dtype, kinds))
     w = draw(float_arrays((c_in, c_out // groups) + kernel, dtype, kinds))
-    b = draw(st.one_of(st.none(), float_arrays((c_out,), dtype, kinds)))
+    b = draw(optional(float_arrays((c_out,), dtype, kinds)))
     return x, w, b, dict(stride=stride, padding=padding, output_padding=output_padding, groups=groups,
                          dilation=dilation)
 
@@ -123,7 +123,7 @@ EDGES_T = [
 
 def _cast(case, dtype):
     x, w, b, kwargs = case
-    return x.astype(dtype), w.astype(dtype), None if b is None else b.astype(dtype), kwargs
+    return cast(x, dtype), cast(w, dtype), None if b is None else cast(b, dtype), kwargs
 
 
 def _bound(fn, kwargs):
@@ -238,7 +238,7 @@ def test_conv1d_module_matches_torch(dtype, case, seed):
     args = _module_args(case)
     layer = nn.Conv1d(**args, dtype=dtype, rng=np.random.default_rng(seed))
     twin = tnn.Conv1d(**args, dtype=torch_dtype(dtype))
-    check_module("Conv1d", layer, twin, case[0].astype(dtype), seed=seed)
+    check_module("Conv1d", layer, twin, cast(case[0], dtype), seed=seed)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -248,7 +248,7 @@ def test_conv2d_module_matches_torch(dtype, case, seed):
     args = _module_args(case)
     layer = nn.Conv2d(**args, dtype=dtype, rng=np.random.default_rng(seed))
     twin = tnn.Conv2d(**args, dtype=torch_dtype(dtype))
-    check_module("Conv2d", layer, twin, case[0].astype(dtype), seed=seed)
+    check_module("Conv2d", layer, twin, cast(case[0], dtype), seed=seed)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -259,7 +259,7 @@ def test_conv_transpose2d_module_matches_torch(dtype, case, seed, data):
                 bias=b is not None, **kwargs)
     layer = nn.ConvTranspose2d(**args, dtype=dtype, rng=np.random.default_rng(seed))
     twin = tnn.ConvTranspose2d(**args, dtype=torch_dtype(dtype))
-    inputs = [x.astype(dtype)]
+    inputs = [cast(x, dtype)]
     # output_size overrides output_padding: any size from the smallest to stride - 1 more
     smallest = [(n - 1) * s - 2 * p + dl * (k - 1) + 1 for n, s, p, dl, k in
                 zip(x.shape[-2:], kwargs["stride"], kwargs["padding"], kwargs["dilation"], w.shape[2:])]

@@ -11,7 +11,7 @@ import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import check_function, check_gradcheck, check_module, check_state_dict_layout, torch_dtype
-from parity_tests.strategies import GRADCHECK_KINDS, KINDS, float_arrays, seeds, shapes
+from parity_tests.strategies import GRADCHECK_KINDS, KINDS, cast, float_arrays, seeds, shapes
 
 DTYPES = [np.float64, np.float32]
 
@@ -34,7 +34,7 @@ def test_embedding_matches_torch(dtype, case, seed):
     idx, weight, padding_idx, freq = case
     check_function("embedding", lambda i, w: F.embedding(i, w, padding_idx, scale_grad_by_freq=freq),
                    lambda i, w: TF.embedding(i, w, padding_idx, scale_grad_by_freq=freq),
-                   [idx, weight.astype(dtype)], seed=seed)
+                   [idx, cast(weight, dtype)], seed=seed)
 
 
 @given(case=embedding_case(np.float64, GRADCHECK_KINDS), seed=seeds)

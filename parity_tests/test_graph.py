@@ -19,7 +19,7 @@ import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (check_function, check_gradcheck, check_module, check_state_dict_layout,
                                   torch_dtype)
-from parity_tests.strategies import GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, float_arrays, seeds, sides
+from parity_tests.strategies import GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, cast, float_arrays, optional, seeds, sides
 
 DTYPES = [np.float64, np.float32]
 
@@ -61,8 +61,8 @@ def gcn_case(draw, dtype, kinds=KINDS):
     f_in, f_out = draw(sides), draw(sides)
     x = draw(float_arrays((n, f_in), dtype, kinds))
     w = draw(float_arrays((f_out, f_in), dtype, kinds))
-    b = draw(st.one_of(st.none(), float_arrays((f_out,), dtype, kinds)))
-    ew = positive_weights(edge_index.shape[1], dtype, draw(seeds)) if draw(st.booleans()) else None
+    b = draw(optional(float_arrays((f_out,), dtype, kinds)))
+    ew = draw(optional(seeds.map(lambda s: positive_weights(edge_index.shape[1], dtype, s))))
     options = dict(improved=draw(st.booleans()), add_self_loops=draw(st.booleans()), normalize=draw(st.booleans()))
     return [x, edge_index, w, b, ew], options
 
@@ -77,7 +77,7 @@ def gat_case(draw, dtype, x_kinds=WELL_CONDITIONED, param_kinds=WELL_CONDITIONED
     w = draw(float_arrays((heads * c, f_in), dtype, param_kinds))
     att_src = draw(float_arrays((1, heads, c), dtype, param_kinds))
     att_dst = draw(float_arrays((1, heads, c), dtype, param_kinds))
-    b = draw(st.one_of(st.none(), float_arrays((heads * c if concat else c,), dtype, param_kinds)))
+    b = draw(optional(float_arrays((heads * c if concat else c,), dtype, param_kinds)))
     options = dict(heads=heads, concat=concat, negative_slope=draw(st.sampled_from([0.2, 0.01, 0.5])),
                    add_self_loops=draw(st.booleans()))
     return [x, edge_index, w, att_src, att_dst, b], options
@@ -108,7 +108,7 @@ def weighted_gcn_case(normalize: bool, add_self_loops: bool = True):
 @example(case=weighted_gcn_case(normalize=True, add_self_loops=False), seed=1)
 def test_gcn_conv_matches_torch(dtype, case, seed):
     inputs, options = case
-    inputs = [a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in inputs]
+    inputs = [cast(a, dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in inputs]
     np_fn, torch_fn = gcn_fns(options)
     # In float32 the edge-weight gradient's values are not compared: it is a difference of two terms of size
     # |dy_i . h_j| / deg (the direct path and the degrees' path) that cancel exactly where a node's only in-edge is

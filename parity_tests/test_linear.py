@@ -13,7 +13,7 @@ import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (check_function, check_gradcheck, check_module, check_state_dict_layout,
                                   torch_dtype)
-from parity_tests.strategies import GRADCHECK_KINDS, KINDS, float_arrays, seeds, shapes, sides
+from parity_tests.strategies import GRADCHECK_KINDS, KINDS, cast, float_arrays, optional, seeds, shapes, sides
 
 DTYPES = [np.float64, np.float32]
 
@@ -25,14 +25,14 @@ def linear_case(draw, dtype, kinds=KINDS):
     n_in, n_out = draw(sides), draw(sides)
     x = draw(float_arrays(lead + (n_in,), dtype, kinds))
     w = draw(float_arrays((n_out, n_in), dtype, kinds))
-    b = draw(st.one_of(st.none(), float_arrays((n_out,), dtype, kinds)))
+    b = draw(optional(float_arrays((n_out,), dtype, kinds)))
     return x, w, b
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(case=linear_case(np.float64), seed=seeds)
 def test_linear_matches_torch(dtype, case, seed):
-    x, w, b = (None if a is None else a.astype(dtype) for a in case)
+    x, w, b = (None if a is None else cast(a, dtype) for a in case)
     check_function("linear", F.linear, TF.linear, [x, w, b], seed=seed)
 
 

@@ -12,8 +12,8 @@ import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import check_function, check_gradcheck, check_module, check_state_dict_layout
-from parity_tests.strategies import (GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, float_arrays, nudge_away, seeds, shapes,
-                                     sides)
+from parity_tests.strategies import (GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, cast, float_arrays, nudge_away, seeds,
+                                     shapes, sides)
 
 DTYPES = [np.float64, np.float32]
 REDUCTIONS = ("none", "mean", "sum")
@@ -33,7 +33,7 @@ REGRESSION_MODULES = {"mse_loss": "MSELoss", "l1_loss": "L1Loss", "smooth_l1_los
 
 def as_dtype(a, dtype):
     """Float arrays cast to ``dtype``; integer targets and None unchanged."""
-    return a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+    return cast(a, dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
 
 
 # Strategies --------------------------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def kl_case(draw, kinds=KINDS, max_dims=4, max_side=8):
 def test_regression_loss_matches_torch(name, dtype, data, seed):
     x, t, opts = data.draw(regression_case(name))
     check_function(name, lambda x, t: getattr(F, name)(x, t, **opts), lambda x, t: getattr(TF, name)(x, t, **opts),
-                   [x.astype(dtype), t.astype(dtype)], seed=seed)
+                   [cast(x, dtype), cast(t, dtype)], seed=seed)
 
 
 @pytest.mark.parametrize("name", REGRESSION)
@@ -156,7 +156,7 @@ def test_regression_kinks_match_torch(name):
 def test_regression_loss_module_matches_torch(name, dtype, data, seed):
     x, t, opts = data.draw(regression_case(name))
     cls = REGRESSION_MODULES[name]
-    check_module(cls, getattr(nn, cls)(**opts), getattr(tnn, cls)(**opts), x.astype(dtype), t.astype(dtype),
+    check_module(cls, getattr(nn, cls)(**opts), getattr(tnn, cls)(**opts), cast(x, dtype), cast(t, dtype),
                  seed=seed)
 
 
@@ -340,7 +340,7 @@ def test_kl_div_matches_torch(dtype, data, seed):
     # float32: pointwise terms t log t - t x of either sign cancel in the sum when both are wide (1e3 * 1e3).
     x, t, opts = data.draw(kl_case(KINDS if dtype == np.float64 else WELL_CONDITIONED))
     check_function("kl_div", lambda x, t: F.kl_div(x, t, **opts), lambda x, t: TF.kl_div(x, t, **opts),
-                   [x.astype(dtype), t.astype(dtype)], seed=seed)
+                   [cast(x, dtype), cast(t, dtype)], seed=seed)
 
 
 @given(case=kl_case(GRADCHECK_KINDS, max_dims=3, max_side=4), seed=seeds)
@@ -356,7 +356,7 @@ def test_kl_div_gradcheck(case, seed):
 @given(data=st.data(), seed=seeds)
 def test_kl_div_module_matches_torch(dtype, data, seed):
     x, t, opts = data.draw(kl_case(KINDS if dtype == np.float64 else WELL_CONDITIONED))
-    check_module("KLDivLoss", nn.KLDivLoss(**opts), tnn.KLDivLoss(**opts), x.astype(dtype), t.astype(dtype),
+    check_module("KLDivLoss", nn.KLDivLoss(**opts), tnn.KLDivLoss(**opts), cast(x, dtype), cast(t, dtype),
                  seed=seed)
 
 

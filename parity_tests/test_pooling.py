@@ -19,7 +19,7 @@ import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (NUMBA_PATHS, check_function, check_gradcheck, check_module,
                                   check_state_dict_layout, numba_path, switched)
-from parity_tests.strategies import KINDS, distinct, fill, float_arrays, seeds, sides
+from parity_tests.strategies import KINDS, cast, distinct, fill, float_arrays, seeds, sides
 from parity_tests.tolerances import parity
 
 # max_pool2d has two paths: the numba kernels (the default where numba is installed) and the NumPy code, which is
@@ -122,7 +122,7 @@ def adaptive_output_size(draw):
 
 
 def _cast(case, dtype):
-    return [case[0].astype(dtype)] + case[1:]
+    return [cast(case[0], dtype)] + case[1:]
 
 
 def _check_max_pool2d(x, args, seed=0):
@@ -134,7 +134,7 @@ def _check_max_pool2d(x, args, seed=0):
     geometry, return_indices = args[:5], args[5]
     if return_indices:
         (y, indices), backward = F.max_pool2d(x, *args)
-        _, indices_t = TF.max_pool2d(torch.from_numpy(x), *args)
+        _, indices_t = TF.max_pool2d(torch.from_numpy(x.copy()), *args)  # a copy: x may be any view
         assert indices.dtype == np.int64, indices.dtype
         np.testing.assert_array_equal(indices, indices_t.numpy())
         dy = fill(y.shape, y.dtype, "normal", seed)
@@ -303,7 +303,7 @@ def test_max_pool2d_module_matches_torch(dtype, data):
     layer, twin = nn.MaxPool2d(**kwargs), tnn.MaxPool2d(**kwargs)
     if return_indices:  # integer indices compared exactly here, the values and dx by the harness below
         (y, indices), backward = layer(x)
-        np.testing.assert_array_equal(indices, twin(torch.from_numpy(x))[1].numpy())
+        np.testing.assert_array_equal(indices, twin(torch.from_numpy(x.copy()))[1].numpy())
         assert backward((y, indices)).shape == x.shape
         layer.return_indices = twin.return_indices = False
     check_module("MaxPool2d", layer, twin, x, seed=data.draw(seeds))
@@ -433,7 +433,7 @@ def test_max_pool2d_paths_agree(case, seed):
     if pooling._kernels is None:
         pytest.skip("numba is not installed")
     x, *args = case
-    dy = np.random.default_rng(seed).standard_normal(TF.max_pool2d(torch.from_numpy(x), *args[:5]).shape)
+    dy = np.random.default_rng(seed).standard_normal(TF.max_pool2d(torch.from_numpy(x.copy()), *args[:5]).shape)
     results = []
     for use_numba in (True, False):
         with switched(pooling, "USE_NUMBA", use_numba):

@@ -23,7 +23,7 @@ import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (assert_close, check_function, check_gradcheck, check_module,
                                   check_state_dict_layout, switched, torch_dtype)
-from parity_tests.strategies import GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, float_arrays, seeds
+from parity_tests.strategies import GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, cast, float_arrays, seeds
 from scratch.functional import recurrent
 from scratch.functional.recurrent import param_names
 from scratch.gradcheck import _flatten, random_like_output
@@ -81,7 +81,7 @@ def sequence_case(draw, kind, dtype, kinds=KINDS, max_side=5, max_steps=6, max_l
 
 
 def _astype(a, dtype):
-    return None if a is None else a.astype(dtype)
+    return None if a is None else cast(a, dtype)
 
 
 def parity_kinds(dtype):

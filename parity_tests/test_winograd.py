@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import scratch.functional as F
 import torch_impl.functional as TF
 from parity_tests.harness import assert_close, check_function, check_gradcheck
-from parity_tests.strategies import GRADCHECK_KINDS, KINDS, fill, float_arrays, seeds
+from parity_tests.strategies import GRADCHECK_KINDS, KINDS, cast, fill, float_arrays, optional, seeds
 from scratch.functional import _winograd as R
 from scratch.functional import _winograd_kernels as K
 from scratch.functional import conv
@@ -56,7 +56,7 @@ def conv2d_3x3_case(draw, dtype, kinds=KINDS, max_side=13):
     batch = draw(st.sampled_from([None, 1, 2, 3]))
     x = draw(float_arrays(((c_in,) if batch is None else (batch, c_in)) + (H, W), dtype, kinds))
     w = draw(float_arrays((c_out, c_in, 3, 3), dtype, kinds))
-    b = draw(st.one_of(st.none(), float_arrays((c_out,), dtype, kinds)))
+    b = draw(optional(float_arrays((c_out,), dtype, kinds)))
     return x, w, b, dict(padding=padding)
 
 
@@ -173,8 +173,8 @@ def _on_path(path, tiles_per_pass, fn):
                fill((4,), np.float64, "normal", 2), dict(padding=1)), tiles_per_pass=32, seed=0)  # 3 passes: 2+2+1
 def test_conv2d_3x3_matches_torch(path, dtype, case, tiles_per_pass, seed):
     x, w, b, kwargs = case
-    x, w = x.astype(dtype), w.astype(dtype)
-    b = None if b is None else b.astype(dtype)
+    x, w = cast(x, dtype), cast(w, dtype)
+    b = None if b is None else cast(b, dtype)
     _on_path(path, tiles_per_pass, lambda: check_function(
         "conv2d", lambda x, w, b: F.conv2d(x, w, b, **kwargs), lambda x, w, b: TF.conv2d(x, w, b, **kwargs),
         [x, w, b], seed=seed))
