@@ -20,7 +20,8 @@ import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (NUMBA_PATHS, assert_close, check_function, check_gradcheck, check_module,
                                   check_state_dict_layout, numba_path, torch_dtype)
-from parity_tests.strategies import GRADCHECK_KINDS, KINDS, distinct, fill, float_arrays, seeds
+from parity_tests.strategies import (GRADCHECK_KINDS, KINDS, cast, distinct, fill, float_arrays, optional, seeds,
+                                     with_layout)
 from parity_tests.tolerances import parity
 from scratch.functional import normalization
 
@@ -40,10 +41,6 @@ KINDS_FOR = {np.float64: KINDS, np.float32: ("tiny",)}
 MOMENTA = st.one_of(st.sampled_from([0.1, 0.0, 1.0]), st.floats(0.0, 1.0))
 EPSILONS = st.sampled_from([1e-5, 1e-3, 0.1])
 small = st.integers(1, 4)
-
-
-def optional(strategy):
-    return st.one_of(st.none(), strategy)
 
 
 def positive_var(a: np.ndarray) -> np.ndarray:
@@ -138,11 +135,32 @@ def batch_norm_path(use_numba: bool):
     return numba_path(normalization, use_numba)
 
 
+def _pinned_batch_norm_case(shape, training, layout="contiguous"):
+    """A batch_norm case with every optional array given (weight and bias away from 1 and 0), x of the "tiny" kind
+    (float32-safe, see KINDS_FOR) in ``layout``; running variances in [0.5, 2]."""
+    C = shape[1]
+    rng = np.random.default_rng(sum(shape))
+    x = with_layout(fill(shape, np.float64, "tiny", C), layout)
+    rm, rv = rng.standard_normal(C) * 1e-3, rng.uniform(0.5, 2.0, C)
+    return x, rm, rv, rng.uniform(0.5, 2.0, C), rng.standard_normal(C), training, 0.1, 1e-5
+
+
+_BN_EVAL_WITH_WEIGHT = _pinned_batch_norm_case((3, 4, 5), training=False)  # the running statistics' path
+# the kernels' path (training, spatial dims) on a transposed view: outputs must not take the input's layout
+_BN_TRAINING_TRANSPOSED = _pinned_batch_norm_case((2, 3, 4, 5), training=True, layout="transposed")
+
+
 @pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 @pytest.mark.parametrize("dtype", DTYPES)
-@given(data=st.data(), seed=seeds)
-def test_batch_norm_matches_torch(use_numba, dtype, data, seed):
-    x, rm, rv, w, b, training, momentum, eps = data.draw(batch_norm_case(dtype, KINDS_FOR[dtype]))
+@given(data=st.data(), seed=seeds, pinned=st.none())
+@example(data=None, seed=0, pinned=_BN_EVAL_WITH_WEIGHT)
+@example(data=None, seed=1, pinned=_BN_TRAINING_TRANSPOSED)
+def test_batch_norm_matches_torch(use_numba, dtype, data, seed, pinned):
+    if pinned is None:
+        x, rm, rv, w, b, training, momentum, eps = data.draw(batch_norm_case(dtype, KINDS_FOR[dtype]))
+    else:  # running statistics are updated in place: each run takes copies
+        x, rm, rv, w, b = (cast(a, dtype) for a in pinned[:5])
+        training, momentum, eps = pinned[5:]
     tracked = training and rm is not None  # torch updates the running statistics in place: compare them after
     with batch_norm_path(use_numba):
         check_function("batch_norm",

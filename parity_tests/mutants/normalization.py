@@ -30,6 +30,24 @@ MUTANTS = [
             "constants by hand is where its sign gets lost",
     ),
     Mutant(
+        name="norm-kernel-output-empty-like-input",
+        file=_NORM,
+        old="    y = np.empty(x.shape, x.dtype)\n    _kernels.affine_output(",
+        new="    y = np.empty_like(x)\n    _kernels.affine_output(",
+        tests=_FUSED_TESTS,
+        why="np.empty_like keeps the input's layout: for a transposed view y is not C-contiguous, y.reshape(N, C, L) "
+            "is then a copy, and the kernel fills the copy while y stays uninitialised",
+    ),
+    Mutant(
+        name="norm-batch-norm-eval-dx-skips-weight",
+        file=_NORM,
+        old="return standardize_backward(dxhat), None, None, dweight, dbias",
+        new="return standardize_backward(dy), None, None, dweight, dbias",
+        tests=(_TESTS, "-k", "batch_norm_matches_torch"),
+        why="in evaluation dx = dy * weight / sqrt(running_var + eps): dropping the weight is only visible when "
+            "one is given",
+    ),
+    Mutant(
         name="norm-backward-no-mean-term",
         file=_NORM,
         old="    dx -= sum_g / n  # the path through the mean\n",
@@ -73,8 +91,8 @@ MUTANTS = [
     Mutant(
         name="norm-group-norm-interleaved-groups",
         file=_NORM,
-        old="grouped = x.reshape(N, num_groups, -1)  # (N, G, C/G * prod(*))",
-        new="grouped = x.reshape(N, -1, num_groups).swapaxes(1, 2)  # (N, G, C/G * prod(*))",
+        old="grouped = x.reshape(N, num_groups, n)  # (N, G, C/G * prod(*))",
+        new="grouped = x.reshape(N, n, num_groups).swapaxes(1, 2)  # (N, G, C/G * prod(*))",
         tests=(_TESTS, "-k", "group_norm_matches_torch or groupnorm_module"),
         why="putting the group axis last groups every G-th element together instead of consecutive channels",
     ),
