@@ -49,7 +49,8 @@ def test_conv_forward_reproduces_the_course_examples():
     assert abs(np.mean(Z) - 0.5511276474566768) < 1e-12
     np.testing.assert_allclose(Z[0, 2, 1], [-2.17796037, 8.07171329, -0.5772704, 3.36286738, 4.48113645,
                                             -2.89198428, 10.99288867, 3.03171932], rtol=0, atol=5e-9)
-    np.testing.assert_allclose(cache_conv[0][1][2][3], [-1.1191154, 1.9560789, -0.3264995, -1.34267579], rtol=0, atol=5e-9)
+    np.testing.assert_allclose(cache_conv[0][1][2][3], [-1.1191154, 1.9560789, -0.3264995, -1.34267579],
+                               rtol=0, atol=5e-9)
     assert cache_conv[0] is A_prev and cache_conv[1] is W and cache_conv[2] is b and cache_conv[3] is hparameters
 
     np.random.seed(3)  # public_tests.conv_forward_test_2
@@ -60,7 +61,8 @@ def test_conv_forward_reproduces_the_course_examples():
     Z, cache_conv = ref.conv_forward(A_prev, W, b, {"pad": 6, "stride": 1})
     assert Z.shape == (2, 13, 15, 8)
     assert abs(np.mean(Z) - -0.5384027772160062) < 1e-12
-    np.testing.assert_allclose(cache_conv[0][1, 2][0], [1.98848968, 1.19505834, -0.0952376, -0.52718778], rtol=0, atol=5e-9)
+    np.testing.assert_allclose(cache_conv[0][1, 2][0], [1.98848968, 1.19505834, -0.0952376, -0.52718778],
+                               rtol=0, atol=5e-9)
 
 
 def test_conv_backward_reproduces_the_course_example():
@@ -141,7 +143,8 @@ def test_pool_forward_reproduces_the_course_examples():
                                rtol=0, atol=5e-9)
     A, _ = ref.pool_forward(A_prev, {"stride": 1, "f": 2}, mode="average")
     np.testing.assert_allclose(A[1, 1], [[0.11583785, 0.34545544, -0.6561907], [-0.2334108, 0.3364666, -0.69382351],
-                                         [0.25497093, -0.21741362, -0.07342615], [-0.04092568, -0.01110394, 0.12495022]],
+                                         [0.25497093, -0.21741362, -0.07342615],
+                                         [-0.04092568, -0.01110394, 0.12495022]],
                                rtol=0, atol=5e-9)
     assert ref.pool_forward(np.zeros((2, 5, 7, 3)), {"stride": 2, "f": 2}, mode="average")[0].shape == (2, 2, 3, 3)
     assert ref.pool_forward(np.zeros((4, 5, 7, 4)), {"stride": 1, "f": 5}, mode="max")[0].shape == (4, 1, 3, 4)

@@ -357,7 +357,8 @@ TASKS = [
     ]),
     Task("compute_layer_style_cost_backward", style_case(), run_style_backward, grad=grad_style, mistakes=[
         Mistake("the unrolled gradient (n_C, n_H n_W) is reshaped to a_G's shape directly: transpose it back to "
-                "(n_H n_W, n_C) first, undoing the forward's unrolling", compute_layer_style_cost_backward_reshape_only),
+                "(n_H n_W, n_C) first, undoing the forward's unrolling",
+                compute_layer_style_cost_backward_reshape_only),
         Mistake("the Gram matrix's gradient counts G once (dGG G): G is both factors of G G^T, so it is "
                 "2 dGG G", compute_layer_style_cost_backward_gram_once),
         Mistake("dGG has the wrong sign: the derivative of (GS - GG)^2 with respect to GG is 2 (GG - GS)",
