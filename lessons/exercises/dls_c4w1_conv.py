@@ -259,6 +259,11 @@ def conv_backward_no_stride_in_corners(dZ, cache):
     return _conv_backward_loop(dZ, cache, use_stride=False)
 
 
+def conv_backward_db_flat(dZ, cache):
+    dA_prev, dW, _ = _conv_backward_loop(dZ, cache)
+    return dA_prev, dW, dZ.sum(axis=(0, 1, 2))
+
+
 # --------------------------------------------------------------------------------------------------------------
 
 TASKS = [
@@ -286,6 +291,8 @@ TASKS = [
                 "every example's share", conv_backward_dW_reset_per_example),
         Mistake("the windows in the backward start at (h, w); like the forward's, they start at "
                 "(h * stride, w * stride)", conv_backward_no_stride_in_corners),
+        Mistake("db has the right numbers in shape (n_C,): keep b's shape (1, 1, 1, n_C), e.g. "
+                "dZ.sum(axis=(0, 1, 2), keepdims=True)", conv_backward_db_flat),
     ]),
 ]
 
