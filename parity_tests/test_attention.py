@@ -264,8 +264,25 @@ def mha_case(draw, dtype):
     return ctor, (query, key, value, kpm, need_weights, attn_mask, average)
 
 
+def mha_3d_mask_case(mask_dtype, need_weights: bool):
+    """A pinned mha_case: a per-head attn_mask (N * H, L, S) with N = 2 sequences and H = 2 heads (torch orders its
+    rows n * H + h; only with both above 1 does another order show), every (sequence, head) masked differently,
+    key 0 open to every query (see mha_case: need_weights' NaN rows)."""
+    N, L, S, H, E = 2, 3, 4, 2, 4
+    rng = np.random.default_rng(18)
+    query, key, value = (rng.standard_normal((T, N, E)) for T in (L, S, S))
+    mask = rng.random((N * H, L, S)) < 0.5
+    mask[..., 0] = False
+    if mask_dtype != bool:
+        mask = np.where(mask, -np.inf, rng.standard_normal(mask.shape))
+    ctor = dict(embed_dim=E, num_heads=H, bias=True, batch_first=False)
+    return ctor, (query, key, value, None, need_weights, mask, False)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(case=mha_case(np.float64), seed=seeds)
+@example(case=mha_3d_mask_case(bool, need_weights=False), seed=0)  # torch's SDPA path
+@example(case=mha_3d_mask_case(float, need_weights=True), seed=1)  # its explicit softmax
 def test_mha_matches_torch(dtype, case, seed):
     ctor, inputs = case
     cast = {}  # one array passed twice stays one array (the packed path), cast once

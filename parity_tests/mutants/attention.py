@@ -96,6 +96,15 @@ MUTANTS = [
         why="torch's head h owns features h*d..(h+1)*d-1; splitting (d, H) gives head h every H-th feature instead",
     ),
     Mutant(
+        name="mha-3d-mask-head-major",
+        file=_MHA,
+        old="masks.append(attn_mask.reshape(N, H, L, S))",
+        new="masks.append(attn_mask.reshape(H, N, L, S).swapaxes(0, 1))",
+        tests=_MHA_TESTS,
+        why="torch's per-head attn_mask (N * H, L, S) is batch-major, row n * H + h; reading it head-major gives "
+            "sequence n head h another pair's mask whenever N > 1 and H > 1",
+    ),
+    Mutant(
         name="mha-seq-first-reshaped-not-transposed",
         file=_MHA,
         old="return x.reshape(T, N, num_heads, E // num_heads).transpose(1, 2, 0, 3)",
