@@ -5,11 +5,13 @@ The course's conventions: examples in rows, ``X (N, D)``; a linear classifier's 
 the right, ``scores = X W`` (torch's ``linear`` with ``weight = W.T``); labels ``y (N,)`` are class indices. Each
 loss returns ``(loss, dW)``, the data term averaged over the ``N`` examples.
 
-The regularisation follows the current releases (checked against the 2024-2025 ``linear_svm.py`` and ``softmax.py``,
-whose given code ends ``loss += reg * np.sum(W * W)``): the penalty is ``reg * sum(W**2)`` with no 1/2, so its
-gradient is ``2 * reg * W``. ``TwoLayerNet`` keeps the 1/2 (its notebook asks for ``0.5 * reg * sum(W**2)`` per
-weight matrix, gradient ``reg * W``), as the course does. Older releases (2016-2017) used ``0.5 * reg`` in the
-linear classifiers too; their numbers differ from these.
+The regularisation follows the current releases, whose given code in ``linear_svm.py`` and ``softmax.py`` ends
+``loss += reg * np.sum(W * W)``: the penalty is ``reg * sum(W**2)`` with no 1/2, so its gradient is ``2 * reg * W``.
+``TwoLayerNet`` keeps the 1/2 (its notebook asks for ``0.5 * reg * sum(W**2)`` per weight matrix, gradient
+``reg * W``), as the course does. Older releases (around 2016) used ``0.5 * reg`` in the linear classifiers too,
+and had a different two-layer net (``neural_net.py``, ``loss(X, y=None, reg=0.0)`` with its own parameters); the
+one here is the current ``fc_net.py`` class, whose notebook example (scores and the losses 3.4702243556 and
+26.5948426952) it reproduces.
 
 ``svm_loss_naive`` and ``svm_loss_vectorized`` (and the two softmax versions) compute the same function: the course
 asks for one with loops and one without, and the check compares both with the same reference.
