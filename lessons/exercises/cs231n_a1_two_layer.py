@@ -185,6 +185,7 @@ class _Net(ref.TwoLayerNet):
     reg_factor = 0.5
     reg_grad = True
     relu_in_backward = True
+    reg_biases = False
 
     def loss(self, X, y=None):
         W1, b1, W2, b2 = (self.params[k] for k in KEYS)
@@ -198,6 +199,8 @@ class _Net(ref.TwoLayerNet):
             return scores
         loss, dscores = a2_layers.softmax_loss(scores, y)
         loss += self.reg_factor * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        if self.reg_biases:
+            loss += 0.5 * self.reg * (np.sum(b1 * b1) + np.sum(b2 * b2))
         backward2 = a2_layers.affine_relu_backward if self.relu_on_scores else a2_layers.affine_backward
         dhidden, dW2, db2 = backward2(dscores, cache2)
         if self.relu_in_backward:
@@ -207,6 +210,8 @@ class _Net(ref.TwoLayerNet):
         if self.reg_grad:
             dW1 = dW1 + 2 * self.reg_factor * self.reg * W1
             dW2 = dW2 + 2 * self.reg_factor * self.reg * W2
+        if self.reg_biases:
+            db1, db2 = db1 + self.reg * b1, db2 + self.reg * b2
         return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 
 
@@ -228,6 +233,10 @@ class NetNoRegGrad(_Net):
 
 class NetNoReluMask(_Net):
     relu_in_backward = False
+
+
+class NetRegularisesBiases(_Net):
+    reg_biases = True
 
 
 class NetInitWithoutScale(ref.TwoLayerNet):
@@ -261,6 +270,8 @@ TASKS = [
                 "0.5 * reg * sum(W**2) per weight matrix, whose gradient is reg * W", NetRegWithoutHalf),
         Mistake("the gradients lack the regulariser's term: the loss adds 0.5 * reg * sum(W**2), so add reg * W1 "
                 "to grads['W1'] and reg * W2 to grads['W2']", NetNoRegGrad),
+        Mistake("the biases are regularised too: the penalty covers the weight matrices W1 and W2 only",
+                NetRegularisesBiases),
         Mistake("the first layer's backward skips the ReLU: the gradient of hidden must be zeroed where the "
                 "hidden pre-activation was <= 0 (affine_relu_backward, not affine_backward)", NetNoReluMask),
     ]),
