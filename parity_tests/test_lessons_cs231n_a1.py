@@ -364,7 +364,7 @@ def test_dropout_backward_passes_the_course_gradient_check():
     x = np.random.randn(10, 10) + 10
     dout = np.random.randn(*x.shape)
     dropout_param = {"mode": "train", "p": 0.2, "seed": 123}
-    out, cache = a2_dropout.dropout_forward(x, dropout_param)
+    _, cache = a2_dropout.dropout_forward(x, dropout_param)
     dx = a2_dropout.dropout_backward(dout, cache)
     dx_num = _eval_numerical_gradient_array(lambda xx: a2_dropout.dropout_forward(xx, dropout_param)[0], x, dout)
     rel_error = np.max(np.abs(dx - dx_num) / np.maximum(1e-8, np.abs(dx) + np.abs(dx_num)))
