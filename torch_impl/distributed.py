@@ -20,13 +20,17 @@ batch; exact equality needs a model without BatchNorm (mlp, lenet5) or ``--sync-
 statistics over the global batch; CUDA only, a limit of torch's SyncBatchNorm).
 
 Rank 0 prints the log and writes ``OUT/torch/last.npz`` (atomic, readable by both sides), ``metrics.json``,
-``metrics.csv`` and ``curves.png``; the others only train. ``--resume`` works as in the single-process command.
+``metrics.csv`` and ``curves.png``; the others only train. The run folder works as in the single-process command:
+rank 0 locks it, records the settings (and the world size) in ``run.json``, starts a new run clean, and checks a
+``--resume`` against run.json; its verdict goes to every rank, so all stop together. A non-finite training or
+held-out loss stops the run, and Ctrl-C stops it keeping the last whole checkpoint (exit code 130).
 Each epoch reseeds torch's generator from (seed, epoch, rank): each rank draws its own dropout masks, and a resumed
 run draws the same ones as an uninterrupted run.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -38,7 +42,7 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from scratch.checkpoint import load_checkpoint, save_checkpoint
+from scratch.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from scratch.train import IGNORE
 from torch_impl import tasks
 from torch_impl import train as T
@@ -129,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default=None, choices=["gloo", "nccl"],
                    help="process-group backend (default: nccl with --device cuda, gloo with --device cpu)")
     p.add_argument("--timeout", type=float, default=300.0,
-                   help="seconds a collective waits for the other ranks before failing (default: 300)")
+                   help="seconds a collective waits for the other ranks before failing")
     return p
 
 
@@ -171,6 +175,7 @@ def train_distributed(trainer: DistributedTrainer, ds, kind, *, epochs, batch_si
             log(f"[torch x{trainer.world_size}] resumed from {ckpt} after epoch {start}")
     evaluation = T.test_batches(ds, kind)
     step = sum(h["steps"] for h in history)
+    every = T.log_every(epochs)
     for epoch in range(start, epochs):
         t0 = time.perf_counter()
         torch.manual_seed(_epoch_seed(seed, epoch, trainer.rank))
@@ -185,6 +190,10 @@ def train_distributed(trainer: DistributedTrainer, ds, kind, *, epochs, batch_si
                                  f"{ckpt if history else 'not written yet'}")
             losses.append(loss)
         test_loss, test_acc = trainer.evaluate(evaluation)
+        if not math.isfinite(test_loss):  # every rank evaluates the same weights on the same data: all stop here
+            raise T.Diverged(f"[torch x{trainer.world_size}] held-out loss became {test_loss} after epoch "
+                             f"{epoch + 1} (step {step}); the last good checkpoint is "
+                             f"{ckpt + ' (epoch ' + str(history[-1]['epoch']) + ')' if history else 'not written yet'}")
         record = {"epoch": epoch + 1, "steps": len(losses), "train_loss": float(np.mean(losses)),
                   "test_loss": test_loss, "test_acc": test_acc, "lr": trainer.lr(),
                   "seconds": time.perf_counter() - t0}
@@ -196,8 +205,9 @@ def train_distributed(trainer: DistributedTrainer, ds, kind, *, epochs, batch_si
                             dict(meta, epoch=epoch, history=history, scheduler=state["scheduler"], rng=None,
                                  side=trainer.side, world_size=trainer.world_size))
             acc = "" if test_acc is None else f", test acc {test_acc:.4f}"
-            log(f"[torch x{trainer.world_size}] epoch {epoch + 1}/{epochs}: train loss {record['train_loss']:.4f}, "
-                f"test loss {test_loss:.4f}{acc} ({record['seconds']:.1f}s)")
+            if epoch == start or epoch + 1 == epochs or (epoch + 1) % every == 0:
+                log(f"[torch x{trainer.world_size}] epoch {epoch + 1}/{epochs}: train loss "
+                    f"{record['train_loss']:.4f}, test loss {test_loss:.4f}{acc} ({record['seconds']:.1f}s)")
         dist.barrier()  # no rank runs ahead into an epoch whose checkpoint a resume would not find
     return history
 
@@ -214,6 +224,7 @@ def main(argv=None) -> int:
         spec = tasks.model_spec(args.model)
         args = T.resolve(args)
         check_args(args, world_size)
+        T.check_options(args, ("torch",))  # every option before any work: names, device, --init-from
         ds = T._cast(tasks.load_dataset(args.data, seed=args.seed, path=args.data_path,
                                         normalize=spec.kind == "classify"), np.dtype(args.dtype))
         tasks.check_fits(args.model, ds)
@@ -222,21 +233,31 @@ def main(argv=None) -> int:
             print(f"error: {err}", file=sys.stderr)
         return 2
     if args.device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            print("error: --device cuda: torch.cuda.is_available() is False on this machine; use --device cpu",
-                  file=sys.stderr)
-            return 2
         args.device = f"cuda:{local_rank}"
         torch.cuda.set_device(local_rank)
     backend = args.backend or ("nccl" if args.device.startswith("cuda") else "gloo")
     dist.init_process_group(backend, timeout=timedelta(seconds=args.timeout))
     try:
-        return _run(args, spec, ds, rank, world_size, backend, log)
+        with contextlib.ExitStack() as stack:
+            verdict = [None, None]  # (error, run id): rank 0 prepares the folder, every rank follows its verdict
+            if rank == 0:
+                try:
+                    stack.enter_context(T.locked_run_folder(args.out))  # held until the run ends
+                    verdict[1] = T.prepare_run_folder(args.out, ("torch",), T.run_settings(args, world_size=world_size),
+                                                      resume=args.resume, force=args.force_resume)
+                except (T.RunFolderError, CheckpointError) as err:
+                    verdict[0] = str(err)
+            dist.broadcast_object_list(verdict, src=0)
+            if verdict[0] is not None:
+                if rank == 0:
+                    print(f"error: {verdict[0]}", file=sys.stderr)
+                return 2
+            return _run(args, spec, ds, rank, world_size, backend, verdict[1], log)
     finally:
         dist.destroy_process_group()
 
 
-def _run(args, spec, ds, rank, world_size, backend, log) -> int:
+def _run(args, spec, ds, rank, world_size, backend, run_id, log) -> int:
     compile = args.compile
     args.compile = False  # build_side would compile the bare module; here the DDP wrapper is compiled instead
     base, model = T.build_side("torch", spec, ds, args)
@@ -246,13 +267,12 @@ def _run(args, spec, ds, rank, world_size, backend, log) -> int:
     trainer = DistributedTrainer(model, base.optimizer, spec.kind, base.scheduler, args.clip_grad_norm, args.device,
                                  args.amp, args.compile, args.channels_last, base.dtype, rank=rank,
                                  world_size=world_size)
-    meta = {"args": dict(vars(args)), "world_size": world_size, "backend": backend}
-    if rank == 0:
-        os.makedirs(args.out, exist_ok=True)
-    log(f"training {args.model} on {args.data} ({len(ds.train[0])} train examples) on {world_size} ranks ({backend}, "
-        f"{args.device if world_size == 1 else args.device.split(':')[0]}); {args.epochs} epochs, global batch "
-        f"{args.batch_size} (about {args.batch_size // world_size} per rank), {args.optimizer} lr {args.lr}, "
-        f"{args.schedule} schedule; output in {args.out}", flush=True)
+    meta = {"args": dict(vars(args)), "world_size": world_size, "backend": backend, "run_id": run_id}
+    log(f"training {args.model} on {args.data} ({T.plural(len(ds.train[0]), 'train example')}) on {world_size} ranks "
+        f"({backend}, {args.device if world_size == 1 else args.device.split(':')[0]}); "
+        f"{T.plural(args.epochs, 'epoch')}, global batch {args.batch_size} (about {args.batch_size // world_size} "
+        f"per rank), {args.optimizer} lr {args.lr}, {args.schedule} schedule; output in {args.out}", flush=True)
+    ckpt = os.path.join(args.out, "torch", "last.npz")
     try:
         history = train_distributed(trainer, ds, spec.kind, epochs=args.epochs, batch_size=args.batch_size,
                                     seed=args.seed, out=args.out, resume=args.resume, meta=meta, log=log)
@@ -260,6 +280,12 @@ def _run(args, spec, ds, rank, world_size, backend, log) -> int:
         if rank == 0:
             print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        if rank == 0:  # save_checkpoint replaces the file only once it is whole
+            epoch = load_checkpoint(ckpt)[2]["epoch"] + 1 if os.path.exists(ckpt) else 0
+            print(f"interrupted after epoch {epoch} of {args.epochs}; the checkpoint on disk is whole: rerun with "
+                  f"--resume to continue", file=sys.stderr)
+        return 130
     if rank == 0:
         last = history[-1] if history else {}
         summary = {"torch": {k: last.get(k) for k in ("test_loss", "test_acc")},
@@ -268,8 +294,7 @@ def _run(args, spec, ds, rank, world_size, backend, log) -> int:
         T.write_metrics(args.out, {"torch": history}, summary)
         T.plot_curves(os.path.join(args.out, "curves.png"), {"torch": history},
                       f"{args.model} on {args.data}, {world_size} ranks")
-        log(f"metrics: {os.path.join(args.out, 'metrics.json')}; checkpoint: "
-            f"{os.path.join(args.out, 'torch', 'last.npz')}")
+        log(f"metrics: {os.path.join(args.out, 'metrics.json')}; checkpoint: {ckpt}")
     return 0
 
 

@@ -65,6 +65,11 @@ DATASETS = {
 }
 
 
+# What each dataset is, known before loading it: the command checks that model and data fit before any work.
+SHAPES = {"digits": "images", "moons": "vectors", "mnist_sample": "images", "mnist_idx": "images", "names": "text",
+          "karate_club": "graph"}
+
+
 def _need_path(path):
     if not path:
         raise ValueError("dataset mnist_idx reads IDX files from a folder: pass --data-path FOLDER")
@@ -150,12 +155,31 @@ def model_spec(name: str) -> ModelSpec:
     return MODELS[name]
 
 
+def fitting_datasets(model: str) -> list:
+    """The datasets ``model`` can train on, in DATASETS order."""
+    spec = model_spec(model)
+    return [name for name in DATASETS if SHAPES[name] in spec.accepts
+            and (spec.needs != "28x28" or name in ("mnist_sample", "mnist_idx"))]
+
+
+def _misfit(model: str, data: str, what: str) -> ValueError:
+    return ValueError(f"model {model} {what}; datasets it takes: {', '.join(fitting_datasets(model))}")
+
+
+def check_names(model: str, data: str) -> None:
+    """ValueError unless ``model`` and ``data`` are known names and the model takes that kind of data: checked from
+    the names alone, before anything is loaded."""
+    spec = model_spec(model)
+    if data not in DATASETS:
+        raise _unknown("dataset", data, DATASETS)
+    if SHAPES[data] not in spec.accepts:
+        raise _misfit(model, data, f"takes {' or '.join(spec.accepts)} data, and dataset {data} is {SHAPES[data]}")
+
+
 def check_fits(model: str, ds: Dataset) -> None:
     spec = model_spec(model)
     if ds.shape not in spec.accepts:
-        fitting = [n for n, f in DATASETS.items() if n != ds.name]
-        raise ValueError(f"model {model} takes {' or '.join(spec.accepts)} data; dataset {ds.name} is {ds.shape} "
-                         f"(datasets: {', '.join(fitting)})")
+        raise _misfit(model, ds.name, f"takes {' or '.join(spec.accepts)} data, and dataset {ds.name} is {ds.shape}")
     if spec.needs == "28x28" and tuple(ds.info["input_shape"][1:]) != (28, 28):
         raise ValueError(f"model {model} needs 28x28 images (mnist_sample, mnist_idx); dataset {ds.name} has "
                          f"{tuple(ds.info['input_shape'])}")

@@ -3,28 +3,40 @@
 The NumPy side (``scratch.train.NumpyTrainer``) and the PyTorch side (``TorchTrainer`` here, CPU or CUDA) start from
 the same weights (the NumPy initialisation is copied into torch) and see the same batches (the order is a function of
 seed and epoch). Each epoch, each side writes an atomic checkpoint (``OUT/<side>/last.npz``, readable by both sides),
-and the run writes ``metrics.json``, ``metrics.csv`` and ``curves.png`` (both sides' curves overlaid). ``--resume``
-continues from the last checkpoints to the same result as an uninterrupted run. A non-finite loss stops the run,
-names the step, and leaves the last good checkpoint in place.
+and the run writes ``metrics.json``, ``metrics.csv`` and ``curves.png`` (both sides' curves overlaid).
+
+The run folder: ``OUT/run.json`` records the run's settings and an id that every checkpoint carries. A run holds a
+lock on the folder (``OUT/.lock``) while it works, so a second run into the same folder stops at once and names the
+process holding it. A new run (without --resume) into a folder holding a previous run removes that run's
+checkpoints, metrics and plots first (and says so), so the two never mix; pass --out to keep both. ``--resume``
+continues from the last checkpoints to the same result as an uninterrupted run, and refuses (unless
+--force-resume) when the settings differ from run.json's or a checkpoint belongs to another run.
+
+A non-finite loss, in training or on the held-out data, stops the run, names the step, and leaves the last good
+checkpoint in place. Ctrl-C stops it too, keeping the last whole checkpoint (exit code 130): rerun with --resume.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import csv
+import glob
 import io
 import json
 import math
 import os
+import shlex
 import sys
+import tempfile
 import time
+import uuid
 
 import numpy as np
 import torch
 
 import scratch.optim as np_optim
 import torch_impl.optim as torch_optim
-from scratch.checkpoint import load_checkpoint, save_checkpoint
+from scratch.checkpoint import TMP_PREFIX, CheckpointError, load_checkpoint, save_checkpoint
 from scratch.data import batches as make_batches
 from scratch.train import IGNORE, NumpyTrainer
 from torch_impl import tasks
@@ -52,6 +64,18 @@ DEFAULTS = {
 
 class Diverged(RuntimeError):
     """The loss became NaN or infinite."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during ``train_side``: ``side`` and ``epoch``, the last epoch whose checkpoint is on disk (0: none)."""
+
+    def __init__(self, side: str, epoch: int):
+        super().__init__(side, epoch)
+        self.side, self.epoch = side, epoch
+
+
+class RunFolderError(RuntimeError):
+    """The run folder cannot be used: not writable, locked by another run, or not resumable as asked."""
 
 
 class TorchTrainer:
@@ -218,8 +242,23 @@ def _progress(iterable, desc, total, enabled):
     return iterable
 
 
+def _kept(ckpt: str, history: list) -> str:
+    if history and os.path.exists(ckpt):
+        return f"the last good checkpoint is {ckpt} (epoch {history[-1]['epoch']})"
+    return "no checkpoint was saved yet"
+
+
+def log_every(epochs: int) -> int:
+    """Log one line every this many epochs (about ten lines a side), and the first and the last."""
+    return max(1, epochs // 10)
+
+
 def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta, progress=True, log=print):
-    """Train one side for ``epochs`` epochs, checkpointing each; returns the per-epoch history."""
+    """Train one side for ``epochs`` epochs, checkpointing each; returns the per-epoch history.
+
+    Raises Diverged when the training or the held-out loss is not finite (that epoch is not saved), and Interrupted
+    on Ctrl-C, with the last epoch whose checkpoint is whole on disk.
+    """
     ckpt = os.path.join(out, trainer.side, "last.npz")
     history, start = [], 0
     if resume and os.path.exists(ckpt):
@@ -229,44 +268,78 @@ def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta
         log(f"[{trainer.side}] resumed from {ckpt} after epoch {start}")
     evaluation = test_batches(ds, kind)
     step = sum(h["steps"] for h in history)
-    for epoch in range(start, epochs):
-        t0 = time.perf_counter()
-        batches = train_batches(ds, kind, batch_size, seed, epoch)
-        bar = _progress(batches, f"{trainer.side} epoch {epoch + 1}/{epochs}", len(batches), progress)
-        losses = []
-        for i, batch in enumerate(bar):
-            loss = trainer.step(batch)
-            step += 1
-            if not math.isfinite(loss):
-                kept = (f"the last good checkpoint is {ckpt} (epoch {history[-1]['epoch']})"
-                        if history and os.path.exists(ckpt) else "no checkpoint was saved yet")
-                raise Diverged(f"[{trainer.side}] loss became {loss} at epoch {epoch + 1}, batch {i + 1} (step {step}); "
-                               f"{kept}")
-            losses.append(loss)
-            if hasattr(bar, "set_postfix") and i % 10 == 0:
-                bar.set_postfix(loss=f"{loss:.4f}")
-        test_loss, test_acc = trainer.evaluate(evaluation)
-        record = {"epoch": epoch + 1, "steps": len(losses), "train_loss": float(np.mean(losses)),
-                  "test_loss": test_loss, "test_acc": test_acc, "lr": trainer.lr(),
-                  "seconds": time.perf_counter() - t0}
-        history.append(record)
-        trainer.end_epoch()
-        state = trainer.state()
-        save_checkpoint(ckpt, state["model"], state["optimizer"],
-                        dict(meta, epoch=epoch, history=history, scheduler=state["scheduler"], rng=state["rng"],
-                             side=trainer.side))
-        acc = "" if test_acc is None else f", test acc {test_acc:.4f}"
-        if progress or epoch + 1 == epochs or (epoch + 1) % max(1, epochs // 10) == 0:
-            log(f"[{trainer.side}] epoch {epoch + 1}/{epochs}: train loss {record['train_loss']:.4f}, "
-                f"test loss {test_loss:.4f}{acc} ({record['seconds']:.1f}s)")
+    every = log_every(epochs)
+    saved_epoch = start  # the last epoch whose checkpoint is whole on disk: what Ctrl-C reports
+    try:
+        for epoch in range(start, epochs):
+            t0 = time.perf_counter()
+            batches = train_batches(ds, kind, batch_size, seed, epoch)
+            # A bar only where an epoch has several batches: a whole-graph epoch is one step, 200 bars are noise.
+            bar = _progress(batches, f"{trainer.side} epoch {epoch + 1}/{epochs}", len(batches),
+                            progress and len(batches) > 1)
+            losses = []
+            for i, batch in enumerate(bar):
+                loss = trainer.step(batch)
+                step += 1
+                if not math.isfinite(loss):
+                    raise Diverged(f"[{trainer.side}] loss became {loss} at epoch {epoch + 1}, batch {i + 1} "
+                                   f"(step {step}); {_kept(ckpt, history)}")
+                losses.append(loss)
+                if hasattr(bar, "set_postfix") and i % 10 == 0:
+                    bar.set_postfix(loss=f"{loss:.4f}")
+            test_loss, test_acc = trainer.evaluate(evaluation)
+            if not math.isfinite(test_loss):  # checked before saving: this epoch's weights are not good
+                raise Diverged(f"[{trainer.side}] held-out loss became {test_loss} after epoch {epoch + 1} "
+                               f"(step {step}); {_kept(ckpt, history)}")
+            record = {"epoch": epoch + 1, "steps": len(losses), "train_loss": float(np.mean(losses)),
+                      "test_loss": test_loss, "test_acc": test_acc, "lr": trainer.lr(),
+                      "seconds": time.perf_counter() - t0}
+            history.append(record)
+            trainer.end_epoch()
+            state = trainer.state()
+            save_checkpoint(ckpt, state["model"], state["optimizer"],
+                            dict(meta, epoch=epoch, history=history, scheduler=state["scheduler"], rng=state["rng"],
+                                 side=trainer.side))
+            saved_epoch = epoch + 1
+            acc = "" if test_acc is None else f", test acc {test_acc:.4f}"
+            if epoch == start or epoch + 1 == epochs or (epoch + 1) % every == 0:
+                log(f"[{trainer.side}] epoch {epoch + 1}/{epochs}: train loss {record['train_loss']:.4f}, "
+                    f"test loss {test_loss:.4f}{acc} ({record['seconds']:.1f}s)")
+    except KeyboardInterrupt as err:
+        # Interrupted inside save_checkpoint, the previous file is still whole in place (the new one replaces it
+        # only once complete); interrupted between the replace and saved_epoch's update, the file already holds
+        # the epoch being saved: read it to tell.
+        if history and history[-1]["epoch"] == saved_epoch + 1 and os.path.exists(ckpt):
+            with contextlib.suppress(CheckpointError):
+                saved_epoch = load_checkpoint(ckpt)[2]["epoch"] + 1
+        raise Interrupted(trainer.side, saved_epoch) from err
     return history
 
 
 def _atomic_write(path: str, text: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    """Write ``text`` to ``path`` through a temporary file of a unique name, removed if the write fails."""
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=os.path.basename(path), dir=os.path.dirname(path) or ".")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+
+
+def _atomic_savefig(fig, path: str, dpi: int) -> None:
+    """``fig.savefig(path)`` through a temporary file of a unique name, as ``_atomic_write``."""
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".png", dir=os.path.dirname(path) or ".")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=dpi, format="png")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
 
 
 def write_metrics(out: str, histories: dict, summary: dict) -> None:
@@ -296,10 +369,12 @@ def plot_curves(path: str, histories: dict, title: str) -> bool:
     style = {"numpy": dict(color="tab:blue", lw=4, alpha=0.45), "torch": dict(color="tab:orange", lw=1.5)}
     for side, hist in histories.items():
         ep = [h["epoch"] for h in hist]
-        axes[0, 0].plot(ep, [h["train_loss"] for h in hist], "-", label=f"{side} train", **style[side])
-        axes[0, 0].plot(ep, [h["test_loss"] for h in hist], "--", label=f"{side} test", **style[side])
+        # A line through one point draws nothing: a single epoch is drawn as a dot.
+        kw = dict(style[side], marker="o" if len(ep) == 1 else None)
+        axes[0, 0].plot(ep, [h["train_loss"] for h in hist], "-", label=f"{side} train", **kw)
+        axes[0, 0].plot(ep, [h["test_loss"] for h in hist], "--", label=f"{side} test", **kw)
         if has_acc:
-            axes[0, 1].plot(ep, [h["test_acc"] for h in hist], "-", label=f"{side} test", **style[side])
+            axes[0, 1].plot(ep, [h["test_acc"] for h in hist], "-", label=f"{side} test", **kw)
     axes[0, 0].set(xlabel="epoch", ylabel="loss", title="loss")
     axes[0, 0].legend()
     if has_acc:
@@ -307,38 +382,93 @@ def plot_curves(path: str, histories: dict, title: str) -> bool:
         axes[0, 1].legend()
     fig.suptitle(title)
     fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        _atomic_savefig(fig, path, dpi=110)
+    finally:
+        plt.close(fig)
     return True
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _positive(kind):
+    """An argparse type: a number above 0 (``int`` or ``float``), refused at parsing with what was given."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {'a whole number' if kind is int else 'a number'}, got {text!r}") from None
+        if not value > 0:  # also refuses NaN
+            raise argparse.ArgumentTypeError(
+                f"expected {'at least 1' if kind is int else 'a number above 0'}, got {text}")
+        return value
+
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's layout and appends every option's default, except where it is None (set per model, or
+    off) or a flag's False: those help strings say what happens without the option."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if action.option_strings and "%(default)" not in text and not (
+                default is None or default is False or default is argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _defaults_table() -> str:
+    lines = [("per-model defaults (for each of --epochs, --batch-size, --optimizer, --lr, --weight-decay not given) "
+              "and data:")]
+    for model, d in DEFAULTS.items():
+        lines.append(f"  {model:17s} {plural(d['epochs'], 'epoch'):11s} batch {d['batch_size']:<3d} "
+                     f"{d['optimizer']} lr {d['lr']:g}, weight decay {d.get('weight_decay', 0.0):g}; "
+                     f"data: {', '.join(tasks.fitting_datasets(model))}")
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m torch_impl.train", description=__doc__.split("\n\n")[0],
-                                epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default="lenet5", help=f"one of: {', '.join(tasks.MODELS)} (default: lenet5)")
-    p.add_argument("--data", default="mnist_sample", help=f"one of: {', '.join(tasks.DATASETS)} (default: mnist_sample)")
+                                epilog=__doc__.split("\n\n", 1)[1] + "\n" + _defaults_table(),
+                                formatter_class=_HelpFormatter)
+    positive_int, positive_float = _positive(int), _positive(float)
+    p.add_argument("--model", default="lenet5", help=f"one of: {', '.join(tasks.MODELS)}")
+    p.add_argument("--data", default="mnist_sample",
+                   help=f"one of: {', '.join(tasks.DATASETS)} (the ones each model takes: see below)")
     p.add_argument("--data-path", default=None, help="folder of MNIST IDX files, for --data mnist_idx")
-    p.add_argument("--side", default="both", choices=["numpy", "torch", "both"])
+    p.add_argument("--side", default="both", choices=["numpy", "torch", "both"], help="which trainers run")
     p.add_argument("--device", default="cpu", help="torch side: cpu, cuda or cuda:N")
-    p.add_argument("--epochs", type=int, default=None, help="default: per model (lenet5: 10)")
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--optimizer", default=None, choices=OPTIMIZERS)
-    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--epochs", type=positive_int, default=None, help="epochs to train (default: per model, below)")
+    p.add_argument("--batch-size", type=positive_int, default=None, help="examples a step (default: per model)")
+    p.add_argument("--optimizer", default=None, choices=OPTIMIZERS, help="(default: per model)")
+    p.add_argument("--lr", type=positive_float, default=None, help="learning rate (default: per model)")
     p.add_argument("--momentum", type=float, default=0.9, help="for sgd and rmsprop")
-    p.add_argument("--weight-decay", type=float, default=None, help="on weights only, never on biases or norms")
+    p.add_argument("--weight-decay", type=float, default=None,
+                   help="on weights only, never on biases or norms (default: per model, 0 for most)")
     p.add_argument("--schedule", default="cosine", choices=SCHEDULES, help="per-epoch learning-rate schedule")
-    p.add_argument("--clip-grad-norm", type=float, default=None)
-    p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    p.add_argument("--amp", default=None, choices=["bf16"], help="torch side: bfloat16 autocast")
+    p.add_argument("--clip-grad-norm", type=positive_float, default=None,
+                   help="clip the gradients' global norm to this (default: no clipping)")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="both sides' dtype")
+    p.add_argument("--amp", default=None, choices=["bf16"], help="torch side: bfloat16 autocast (default: off)")
     p.add_argument("--compile", action="store_true", help="torch side: torch.compile the model")
     p.add_argument("--channels-last", action="store_true", help="torch side: NHWC memory format for CNNs")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default=None, help="output folder (default: runs/<model>-<data>)")
-    p.add_argument("--resume", action="store_true", help="continue from the checkpoints in --out")
+    p.add_argument("--seed", type=int, default=0, help="initial weights, batch order and dropout")
+    p.add_argument("--out", default=None,
+                   help="the run folder (default: runs/<model>-<data>). A new run into a folder holding a previous "
+                        "run removes that run's checkpoints, metrics and plots first")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its last checkpoints; refused if any setting differs from "
+                        "the run's (recorded in OUT/run.json) or a checkpoint is from another run")
+    p.add_argument("--force-resume", action="store_true",
+                   help="with --resume: continue even with changed settings or checkpoints from another run")
     p.add_argument("--init-from", default=None, help="start both sides from this checkpoint's weights (either side's)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars (one line per epoch instead)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
 
 
@@ -353,6 +483,37 @@ def resolve(args) -> argparse.Namespace:
     return args
 
 
+def check_device(device: str) -> None:
+    """ValueError unless ``device`` names a device this machine has."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"--device {device}: expected cpu, cuda or cuda:N") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"--device {device}: torch.cuda.is_available() is False on this machine; "
+                             f"use --device cpu")
+        count = torch.cuda.device_count()
+        if dev.index is not None and dev.index >= count:
+            raise ValueError(f"--device {device}: this machine has {plural(count, 'CUDA device')} "
+                             f"(cuda:0 to cuda:{count - 1})")
+    elif dev.type != "cpu":
+        raise ValueError(f"--device {device}: expected cpu, cuda or cuda:N")
+
+
+def check_options(args, sides) -> None:
+    """ValueError (or FileNotFoundError) for any option that cannot be honoured, before any data is loaded or any
+    epoch computed: a run must not fail on its torch side after its NumPy side has trained."""
+    tasks.check_names(args.model, args.data)
+    if args.force_resume and not args.resume:
+        raise ValueError("--force-resume goes with --resume: it continues a run whose settings or checkpoints "
+                         "do not match")
+    if "torch" in sides:
+        check_device(args.device)
+    if args.init_from:
+        load_checkpoint(args.init_from)  # the whole file is read: a damaged one fails here, naming itself
+
+
 def build_side(side, spec, ds, args):
     """(trainer, model) for one side. The NumPy model is built first; torch copies its initial weights."""
     dtype = np.dtype(args.dtype)
@@ -365,8 +526,7 @@ def build_side(side, spec, ds, args):
         opt = make_optimizer(np_optim, args.optimizer, groups, args)
         sched = make_scheduler(np_optim.lr_scheduler, args.schedule, opt, args.epochs)
         return NumpyTrainer(np_model, opt, spec.kind, sched, args.clip_grad_norm, rng), np_model
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        raise SystemExit("--device cuda: torch.cuda.is_available() is False on this machine; use --device cpu")
+    check_device(args.device)
     torch.manual_seed(args.seed)
     t_dtype = {"float32": torch.float32, "float64": torch.float64}[args.dtype]
     model = spec.build_torch(ds).to(t_dtype)
@@ -382,9 +542,185 @@ def build_side(side, spec, ds, args):
     return trainer, model
 
 
-def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+# The run folder --------------------------------------------------------------------------------------------------
+RUN_FILE = "run.json"  # {"run_id": ..., "settings": {...}}: what --resume checks against
+LOCK_FILE = ".lock"  # flock'ed by the run working in the folder; holds its process id
+# What a run writes; a new run removes the previous run's before it starts, so that the two never mix.
+RUN_OUTPUTS = (RUN_FILE, "metrics.json", "metrics.csv", "curves.png", "reconstructions.png",
+               os.path.join("numpy", "last.npz"), os.path.join("torch", "last.npz"))
+# Names older versions of this command gave their temporary files.
+_LEGACY_TMP = ("metrics.json.tmp", "metrics.csv.tmp", "curves.png.tmp.png", "reconstructions.png.tmp.png")
+# Options that say how a run is carried out or logged, never what it computes: --resume may change them freely.
+EXECUTION_OPTIONS = frozenset({"out", "resume", "force_resume", "no_progress", "timeout"})
+
+
+def run_settings(args, **extra) -> dict:
+    """What a resumed run must share with the run it continues: every option but EXECUTION_OPTIONS, plus ``extra``,
+    as run.json holds them (through JSON, so that a comparison with a loaded run.json is exact)."""
+    settings = {k: v for k, v in vars(args).items() if k not in EXECUTION_OPTIONS}
+    settings.update(extra)
+    return json.loads(json.dumps(dict(sorted(settings.items()))))
+
+
+@contextlib.contextmanager
+def locked_run_folder(out: str):
+    """Create ``out`` and hold an exclusive lock on it (``flock`` on ``out/.lock``) until the block ends.
+
+    A second run into the folder gets a RunFolderError naming the process that holds it. The lock file stays:
+    removing it would let a third run lock a new file while the second still waits on the old one. The kernel
+    releases the lock when the process ends, however it ends, so a killed run never leaves the folder locked.
+    """
     try:
+        import fcntl
+    except ImportError:  # not POSIX: no locking, the rest works
+        fcntl = None
+    try:
+        os.makedirs(out, exist_ok=True)
+        fd = os.open(os.path.join(out, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise RunFolderError(f"cannot write to the run folder {out}: {err.strerror or err}") from None
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                raise RunFolderError(f"the run folder {out} is in use by another run (process {holder}); wait for "
+                                     f"it to finish or stop it, or pass another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def remove_stale_temporaries(out: str) -> list:
+    """Remove the temporary files a run killed mid-save left in ``out``; call it holding the folder's lock (no
+    live run is then writing them). Returns the paths removed."""
+    found = []
+    for folder in (out, *(os.path.join(out, side) for side in SIDES)):
+        found += glob.glob(os.path.join(glob.escape(folder), TMP_PREFIX + "*"))
+    found += [os.path.join(out, name) for name in _LEGACY_TMP if os.path.exists(os.path.join(out, name))]
+    for path in found:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+    return found
+
+
+def _check_writable(folder: str) -> None:
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".probe", dir=folder)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as err:
+        raise RunFolderError(f"cannot write to the run folder {folder}: {err.strerror or err}") from None
+
+
+def _read_run_file(out: str) -> dict | None:
+    path = os.path.join(out, RUN_FILE)
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as f:
+            run = json.load(f)
+        if not isinstance(run, dict) or not isinstance(run.get("settings"), dict) or "run_id" not in run:
+            raise ValueError("expected an object with run_id and settings")
+    except (OSError, ValueError) as err:
+        raise RunFolderError(f"{path} cannot be read ({type(err).__name__}: {err}); without it the checkpoints "
+                             f"cannot be checked: pass --force-resume to continue anyway, or start a new run") from None
+    return run
+
+
+def _setting_changes(old: dict, new: dict) -> list:
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        if old.get(key, "<unset>") != new.get(key, "<unset>"):
+            changes.append(f"--{key.replace('_', '-')} {new.get(key, '<unset>')} "
+                           f"(the run used {old.get(key, '<unset>')})")
+    return changes
+
+
+def prepare_run_folder(out: str, sides, settings: dict, *, resume: bool, force: bool = False, log=print) -> str:
+    """Make ``out`` ready for a run of ``sides`` with ``settings``; returns the run id its checkpoints carry.
+
+    Call it holding the folder's lock (``locked_run_folder``). It removes the temporary files of a killed save,
+    checks that every folder the run writes into is writable, then:
+
+    - a new run (not ``resume``): removes the previous run's files (RUN_OUTPUTS), if any, and writes a new run.json;
+    - ``resume``: refuses, with a RunFolderError listing every reason, when there is nothing to resume, the settings
+      differ from run.json's, or a checkpoint is not this run's (another run id, another side) or is damaged;
+      ``force`` continues past all of these but a damaged checkpoint, and run.json then records the new settings.
+    """
+    for path in remove_stale_temporaries(out):
+        log(f"removed {path}, left by a run killed while saving")
+    for folder in (out, *(os.path.join(out, side) for side in sides)):
+        _check_writable(folder)
+    run_path = os.path.join(out, RUN_FILE)
+    if not resume:
+        previous = [name for name in RUN_OUTPUTS if os.path.exists(os.path.join(out, name))]
+        for name in previous:
+            os.remove(os.path.join(out, name))
+        if previous:
+            log(f"new run in {out}: removed the previous run's {', '.join(previous)} (--resume continues a run; "
+                f"--out keeps both)")
+        run_id = uuid.uuid4().hex
+        _atomic_write(run_path, json.dumps({"run_id": run_id, "settings": settings}, indent=1))
+        return run_id
+
+    checkpoints = {side: os.path.join(out, side, "last.npz") for side in sides}
+    checkpoints = {side: path for side, path in checkpoints.items() if os.path.exists(path)}
+    try:
+        run = _read_run_file(out)
+    except RunFolderError:
+        if not force:
+            raise
+        run = None
+    problems = []
+    if run is None:
+        if not checkpoints and not force:
+            raise RunFolderError(f"--resume: nothing to resume in {out} (no {RUN_FILE}, no checkpoints); run "
+                                 f"without --resume to start")
+        problems.append(f"no readable {RUN_FILE} to check the checkpoints against")
+        run = {"run_id": uuid.uuid4().hex, "settings": settings}
+    else:
+        changes = _setting_changes(run["settings"], settings)
+        if changes:
+            problems.append("settings differ from the run's: " + "; ".join(changes))
+    for side, path in checkpoints.items():
+        meta = load_checkpoint(path)[2]  # CheckpointError for a damaged file: no flag continues from it
+        if meta.get("run_id") != run["run_id"]:
+            problems.append(f"{path} is from another run (run id {meta.get('run_id', 'missing')}, this run's is "
+                            f"{run['run_id']})")
+        if meta.get("side", side) != side:
+            problems.append(f"{path} is the {meta['side']} side's checkpoint, in the {side} side's folder")
+    if problems and not force:
+        raise RunFolderError(f"--resume refused in {out}: {'; '.join(problems)}. Pass --force-resume to continue "
+                             f"anyway, or run without --resume to start over")
+    if problems:
+        log(f"--force-resume: continuing in {out} although {'; '.join(problems)}")
+    _atomic_write(run_path, json.dumps({"run_id": run["run_id"], "settings": settings}, indent=1))
+    return run["run_id"]
+
+
+def _describe_data(ds, kind) -> str:
+    if kind == "graph":  # every node is in the graph; only the labelled ones train
+        labelled = int(np.count_nonzero(ds.train[-1] != IGNORE))
+        return f"{plural(len(ds.train[0]), 'node')}, {labelled} labelled for training"
+    return plural(len(ds.train[0]), "train example")
+
+
+def resume_hint(argv) -> str:
+    argv = [a for a in argv if a != "--force-resume"]
+    return "python -m torch_impl.train " + shlex.join(argv if "--resume" in argv else [*argv, "--resume"])
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    sides = SIDES if args.side == "both" else (args.side,)
+    try:
+        check_options(args, sides)
         spec = tasks.model_spec(args.model)
         args = resolve(args)
         ds = _cast(tasks.load_dataset(args.data, seed=args.seed, path=args.data_path,
@@ -393,23 +729,48 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    os.makedirs(args.out, exist_ok=True)
-    sides = SIDES if args.side == "both" else (args.side,)
-    meta = {"args": {k: v for k, v in vars(args).items()}}
-    print(f"training {args.model} on {args.data} ({len(ds.train[0])} train examples) with {', '.join(sides)}; "
-          f"{args.epochs} epochs, batch {args.batch_size}, {args.optimizer} lr {args.lr}, {args.schedule} schedule; "
+    except KeyboardInterrupt:
+        print("interrupted before training started; nothing was written", file=sys.stderr)
+        return 130
+    done = {}  # side -> epochs finished: what an interruption outside train_side reports
+    try:
+        with locked_run_folder(args.out):
+            run_id = prepare_run_folder(args.out, sides, run_settings(args), resume=args.resume,
+                                        force=args.force_resume)
+            return _train(args, spec, ds, sides, run_id, done)
+    except (RunFolderError, CheckpointError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except Diverged as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Interrupted as err:
+        when = (f"after epoch {err.epoch} of {args.epochs}" if err.epoch else
+                f"in epoch 1 of {args.epochs}, before the first checkpoint")
+        print(f"interrupted {when} ({err.side} side); the checkpoints on disk are whole: rerun with --resume to "
+              f"continue: {resume_hint(argv)}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        where = "; ".join(f"{side} side after epoch {k}" for side, k in done.items()) or "before the first epoch"
+        print(f"interrupted ({where}); the checkpoints on disk are whole: rerun with --resume to continue: "
+              f"{resume_hint(argv)}", file=sys.stderr)
+        return 130
+
+
+def _train(args, spec, ds, sides, run_id, done) -> int:
+    meta = {"args": dict(vars(args)), "run_id": run_id}
+    batch = "the whole graph each step" if spec.kind == "graph" else f"batch {args.batch_size}"
+    print(f"training {args.model} on {args.data} ({_describe_data(ds, spec.kind)}) with {', '.join(sides)}; "
+          f"{plural(args.epochs, 'epoch')}, {batch}, {args.optimizer} lr {args.lr}, {args.schedule} schedule; "
           f"output in {args.out}", flush=True)
     histories, models, summary = {}, {}, {}
     for side in sides:
         trainer, model = build_side(side, spec, ds, args)
         models[side] = model
-        try:
-            histories[side] = train_side(trainer, ds, spec.kind, epochs=args.epochs, batch_size=args.batch_size,
-                                         seed=args.seed, out=args.out, resume=args.resume, meta=meta,
-                                         progress=not args.no_progress)
-        except Diverged as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 1
+        histories[side] = train_side(trainer, ds, spec.kind, epochs=args.epochs, batch_size=args.batch_size,
+                                     seed=args.seed, out=args.out, resume=args.resume, meta=meta,
+                                     progress=not args.no_progress)
+        done[side] = len(histories[side])
         last = histories[side][-1] if histories[side] else {}
         summary[side] = {k: last.get(k) for k in ("test_loss", "test_acc")}
         summary[side]["seconds_per_epoch"] = float(np.mean([h["seconds"] for h in histories[side]] or [0.0]))
@@ -508,10 +869,10 @@ def plot_reconstructions(path, models, ds, n=8) -> bool:
             axes[r, c].axis("off")
         axes[r, 0].set_title(label, fontsize=8, loc="left")
     fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        _atomic_savefig(fig, path, dpi=100)
+    finally:
+        plt.close(fig)
     return True
 
 
