@@ -133,7 +133,7 @@ def _two_layer_example():
 
 
 def test_two_layer_net_initialisation_passes_the_course_test():
-    model, (N, D, H, C), std = _two_layer_example()
+    model, (_, D, H, C), std = _two_layer_example()
     assert sorted(model.params) == ["W1", "W2", "b1", "b2"]
     assert model.params["W1"].shape == (D, H) and model.params["W2"].shape == (H, C)
     assert abs(model.params["W1"].std() - std) < std / 10
