@@ -5,6 +5,9 @@ R = "scratch/functional/recurrent.py"
 T = "parity_tests/test_recurrent.py"
 FAST_LSTM = (T, "-k", "test_lstm_cell_matches_torch or test_cells_gradcheck")
 FAST_SEQ = (T, "-k", "test_sequence_matches_torch and float64")
+K = "scratch/functional/_recurrent_kernels.py"
+# each kernel against the NumPy code it replaces, and the LSTM cell through the kernels against torch
+KERNEL_TESTS = ("parity_tests/test_recurrent_kernels.py", T, "-k", "kernel or fused or test_lstm_cell_matches_torch")
 
 MUTANTS = [
     Mutant(
@@ -20,6 +23,31 @@ MUTANTS = [
     i, f, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H]""",
         tests=FAST_LSTM,
         why="CS231n's gate order i, f, o, g inside torch-layout weights: g and o swap roles",
+    ),
+    Mutant(
+        name="recurrent-kernel-gates-course-order",
+        file=K,
+        old="ai, af, ag, ao = an[:H], an[H:2 * H], an[2 * H:3 * H], an[3 * H:]",
+        new="ai, af, ag, ao = an[:H], an[H:2 * H], an[3 * H:], an[2 * H:3 * H]",
+        tests=KERNEL_TESTS,
+        why="the numba kernel reading gates i, f, o, g (CS231n's order) from torch's i, f, g, o blocks: tanh goes to "
+            "the output gate's pre-activation and sigmoid to the candidate's",
+    ),
+    Mutant(
+        name="recurrent-kernel-dc-missing-forget-gate",
+        file=K,
+        old="dc_prevn[j] = d * f[j]",
+        new="dc_prevn[j] = d",
+        tests=KERNEL_TESTS,
+        why="the numba backward must scale the cell gradient by f on its way to c_prev, as the NumPy step does",
+    ),
+    Mutant(
+        name="recurrent-kernel-dc-missing-tanh-slope",
+        file=K,
+        old="d = dcn[j] + dhn[j] * o[j] * (one - tcn[j] * tcn[j])",
+        new="d = dcn[j] + dhn[j] * o[j]",
+        tests=KERNEL_TESTS,
+        why="h = o tanh(c): dh reaches c through tanh's slope 1 - tanh(c)^2, which the fused backward must keep",
     ),
     Mutant(
         name="recurrent-lstm-dc-missing-forget-gate",
