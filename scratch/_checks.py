@@ -56,6 +56,13 @@ def check_ndim(layer: str, name: str, x: np.ndarray, allowed, layout: str) -> No
         raise ValueError(f"{layer} expected {name} of shape {layout} ({dims} dims), got shape {fmt_shape(x.shape)}")
 
 
+def check_min_ndim(layer: str, name: str, x: np.ndarray, minimum: int, layout: str) -> None:
+    """``x`` must have at least ``minimum`` dims; ``layout`` names them, e.g. ``"(N, C, *)"``."""
+    if x.ndim < minimum:
+        dims = f"at least {minimum} dim" + ("s" if minimum != 1 else "")
+        raise ValueError(f"{layer} expected {name} of shape {layout} ({dims}), got shape {fmt_shape(x.shape)}")
+
+
 def check_int_array(layer: str, name: str, x) -> np.ndarray:
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{layer} expected {name} to be a numpy.ndarray of integers, got {type(x).__name__}")

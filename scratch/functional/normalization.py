@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from scratch._checks import check_float, check_grad, check_ndim, check_optional_float, fmt_shape
+from scratch._checks import check_float, check_grad, check_min_ndim, check_ndim, check_optional_float, fmt_shape
 
 try:
     from scratch.functional import _normalization_kernels as _kernels
@@ -57,7 +57,9 @@ def _standardize(x: np.ndarray, axes: tuple, eps: float):
         Both are projections: shifting or scaling all of a group's inputs together leaves ``xhat`` unchanged, so
         ``dx`` sums to zero over ``axes`` and is orthogonal to ``xhat``.
     """
-    n = math.prod(x.shape[a] for a in axes)
+    # A group of no values (group_norm of a zero spatial size, layer_norm over a size 0) has no statistics, and needs
+    # none: its xhat, y and dx are empty. Dividing its zero sums by 1 rather than 0 keeps 0 / 0 out of them.
+    n = max(math.prod(x.shape[a] for a in axes), 1)
     mean = _sum(x, axes) / n
     centered = x - mean
     # Two passes (subtract the mean, then square) rather than E[x^2] - E[x]^2, which cancels catastrophically
@@ -191,7 +193,7 @@ def batch_norm(x: np.ndarray, running_mean: np.ndarray | None, running_var: np.n
         [(4, 3, 2), None, None, (3,), (3,)]
     """
     check_float("batch_norm", "input", x)
-    check_ndim("batch_norm", "input", x, range(2, 64), "(N, C, *)")
+    check_min_ndim("batch_norm", "input", x, 2, "(N, C, *)")
     N, C = x.shape[:2]
     check_optional_float("batch_norm", "running_mean", running_mean, x, (C,))
     check_optional_float("batch_norm", "running_var", running_var, x, (C,))
@@ -303,15 +305,17 @@ def _batch_norm_train_fused(x, running_mean, running_var, weight, bias, momentum
 def normalized_shape_tuple(layer: str, normalized_shape) -> tuple:
     """torch's ``normalized_shape``, an int or a sequence of ints, as a tuple."""
     if isinstance(normalized_shape, numbers.Integral):
-        return (int(normalized_shape),)
-    try:
-        shape = tuple(int(s) for s in normalized_shape)
-    except TypeError:
-        raise TypeError(f"{layer} expected normalized_shape to be an int or a tuple of ints, "
-                        f"got {normalized_shape!r}") from None
-    if not shape or any(s < 1 for s in shape):
-        raise ValueError(f"{layer} expected normalized_shape to be one or more positive sizes, "
-                         f"got {normalized_shape!r}")
+        shape = (int(normalized_shape),)
+    else:
+        try:
+            shape = tuple(int(s) for s in normalized_shape)
+        except TypeError:
+            raise TypeError(f"{layer} expected normalized_shape to be an int or a tuple of ints, "
+                            f"got {normalized_shape!r}") from None
+    if not shape or any(s < 0 for s in shape):
+        hint = ": a negative size is invalid" if any(s < 0 for s in shape) else ""
+        raise ValueError(f"{layer} expected normalized_shape to be one or more sizes >= 0, "
+                         f"got {normalized_shape!r}{hint}")
     return shape
 
 
@@ -409,7 +413,7 @@ def group_norm(x: np.ndarray, num_groups: int, weight: np.ndarray | None = None,
         [(2, 6, 4, 4), (6,), (6,)]
     """
     check_float("group_norm", "input", x)
-    check_ndim("group_norm", "input", x, range(2, 64), "(N, C, *)")
+    check_min_ndim("group_norm", "input", x, 2, "(N, C, *)")
     N, C = x.shape[:2]
     if not isinstance(num_groups, numbers.Integral) or num_groups < 1:
         raise ValueError(f"group_norm expected num_groups to be a positive int, got {num_groups!r}")
@@ -426,7 +430,8 @@ def group_norm(x: np.ndarray, num_groups: int, weight: np.ndarray | None = None,
     spatial = tuple(range(2, x.ndim))
 
     # A reshape keeps C-order, so each row of the (N, G, n) view holds the consecutive channels of one group.
-    grouped = x.reshape(N, num_groups, -1)  # (N, G, C/G * prod(*))
+    n = C // num_groups * math.prod(x.shape[2:])  # written out: reshape cannot infer -1 for an empty batch
+    grouped = x.reshape(N, num_groups, n)  # (N, G, C/G * prod(*))
     xhat_grouped, _, _, _, standardize_backward = _standardize(grouped, (2,), eps)
     xhat = xhat_grouped.reshape(x.shape)
     y, affine_backward = _affine(xhat, weight, bias, (C,) + (1,) * len(spatial), (0,) + spatial)
@@ -434,7 +439,7 @@ def group_norm(x: np.ndarray, num_groups: int, weight: np.ndarray | None = None,
     def backward(dy):
         dy = check_grad("group_norm", dy, y)
         dxhat, dweight, dbias = affine_backward(dy)
-        dx = standardize_backward(dxhat.reshape(N, num_groups, -1)).reshape(x.shape)
+        dx = standardize_backward(dxhat.reshape(N, num_groups, n)).reshape(x.shape)
         return dx, dweight, dbias
 
     return y, backward
