@@ -182,8 +182,9 @@ def softmax(x: np.ndarray, dim: int):
     axis = dim if x.ndim else None
     # One output array, every step in place. fmax instead of max: the same shift wherever it matters (a NaN in a
     # row makes the whole row NaN either way, through the sum) and faster, as it need not look for NaNs.
+    # initial: a dim of size 0 (no classes) has no max, and its empty result needs none.
     with np.errstate(over="ignore"):  # see log_softmax: a difference past the float range is -inf, exp gives 0
-        y = np.subtract(x, np.fmax.reduce(x, axis=axis, keepdims=True), out=np.empty_like(x))
+        y = np.subtract(x, np.fmax.reduce(x, axis=axis, keepdims=True, initial=-np.inf), out=np.empty_like(x))
     np.exp(y, out=y)
     y /= np.sum(y, axis=axis, keepdims=True)
 
@@ -209,8 +210,10 @@ def log_softmax(x: np.ndarray, dim: int):
     # Finite logits further apart than the float range (3e38 and -3e38 in float32) overflow to -inf here, which is
     # the right limit: that class's probability rounds to 0 either way, and its log is -inf (torch gives the same).
     with np.errstate(over="ignore"):
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-    y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        shifted = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # initial: see softmax
+    # The sum is at least 1 (the max's own term) but over a dim of size 0, where log(0) reaches no element of y.
+    with np.errstate(divide="ignore"):
+        y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
     def backward(dy):
         dy = check_grad("log_softmax", dy, y)

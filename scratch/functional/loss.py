@@ -15,6 +15,8 @@ cross_entropy, kl_div); class weights and ``pos_weight`` are constants and get n
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import xlogy
 
@@ -89,8 +91,11 @@ def _nll_terms(layer: str, logp: np.ndarray, target: np.ndarray, w_c: np.ndarray
         raise ValueError(f"{layer} got target class {value}, out of range for C={C} classes "
                          f"(expected 0 <= target < {C}, or ignore_index={ignore_index})")
     t = np.where(keep, target, 0)  # (N, d1, ...): an index that is safe to gather with even where ignored
-    w_t = np.where(keep, w_c.reshape(C)[t], 0)  # (N, d1, ...); 0 drops ignored elements from loss and gradient
-    logp_t = np.take_along_axis(logp, t[:, None], axis=1)[:, 0]  # (N, d1, ...)
+    if C == 0:  # nothing to gather: every target is ignored (any other is out of range, above), or there are none
+        w_t = logp_t = np.zeros(t.shape, logp.dtype)
+    else:
+        w_t = np.where(keep, w_c.reshape(C)[t], 0)  # (N, d1, ...); 0 drops ignored elements from loss and gradient
+        logp_t = np.take_along_axis(logp, t[:, None], axis=1)[:, 0]  # (N, d1, ...)
     onehot = np.arange(C).reshape((C,) + (1,) * (logp.ndim - 2)) == t[:, None]  # (N, C, d1, ...)
     return -w_t * logp_t, w_t.sum(), keep, onehot, w_t
 
@@ -483,14 +488,23 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
     x = input[None] if unbatched else input  # (N, C, d1, ...)
     C = x.shape[1]
     w_c = _check_class_weight(layer, weight, x, C)  # (C, 1, ...) broadcasts along dim 1
-    eps_c = label_smoothing / C  # the uniform distribution's share of each class
+    if C:
+        eps_c = label_smoothing / C  # the uniform distribution's share of each class
+    else:
+        # Over no classes smoothing is undefined: for class-index targets torch's eps / 0 = inf times a smoothing
+        # term of 0 makes the loss nan, whatever the reduction (an empty sum included); NaN here says the same
+        # without the floating-point error of 0 * inf. (Probability targets of no classes have nothing to smooth:
+        # their loss is 0, and 'mean' nan.)
+        eps_c = math.nan if label_smoothing else 0.0
     logp, log_softmax_backward = log_softmax(x, dim=1)
 
     if probabilities:
         p = target[None] if unbatched else target
         q = (1 - label_smoothing) * p + eps_c  # the smoothed target distribution
         loss = -(w_c * q * logp).sum(axis=1)  # (N, d1, ...)
-        divisor = None  # 'mean' divides by the number of elements
+        # 'mean' divides by the number of elements; torch's mean of an empty input is nan, even for N samples of
+        # zero classes (0 / 0 here, where 0 / N would give 0).
+        divisor = None if x.size else 0
     else:
         t = target[None] if unbatched else target
         nll, divisor, keep, onehot, w_t = _nll_terms(layer, logp, t, w_c, ignore_index)
@@ -502,6 +516,8 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
             # would turn a finite loss into nan.
             loss = nll
     y, reduce_backward = _reduce(loss[0] if unbatched else loss, reduction, divisor)
+    if math.isnan(eps_c) and not probabilities:
+        y = np.full_like(y, np.nan)
 
     def backward(dy):
         dy = check_grad(layer, dy, y)
