@@ -1,6 +1,8 @@
 """Reshaping layers: ``flatten``."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from scratch._checks import check_float, check_grad
@@ -28,7 +30,8 @@ def flatten(x: np.ndarray, start_dim: int = 0, end_dim: int = -1):
     if start > end:
         raise ValueError(f"flatten expected start_dim <= end_dim, got start_dim={start_dim}, end_dim={end_dim}")
     shape = x.shape if x.ndim else (1,)
-    y = x.reshape(shape[:start] + (-1,) + shape[end + 1:])
+    # The merged size written out: reshape cannot infer a -1 beside a 0 (an empty batch).
+    y = x.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
     def backward(dy):
         dy = check_grad("flatten", dy, y)
