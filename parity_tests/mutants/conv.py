@@ -52,8 +52,8 @@ MUTANTS = [
     Mutant(
         name="conv-groups-interleaved",
         file=_FILE,
-        old="return np.moveaxis(a, 1, 0).reshape(groups, C // groups, -1)",
-        new="return np.moveaxis(a, 1, 0).reshape(C // groups, groups, -1).swapaxes(0, 1)",
+        old="return np.moveaxis(a, 1, 0).reshape(groups, C // groups, N * math.prod(a.shape[2:]))",
+        new="return np.moveaxis(a, 1, 0).reshape(C // groups, groups, N * math.prod(a.shape[2:])).swapaxes(0, 1)",
         tests=_PARITY_2D,
         why="group g owns the contiguous channels g*C/G .. (g+1)*C/G - 1, not every G-th channel",
     ),

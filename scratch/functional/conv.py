@@ -126,12 +126,13 @@ def _col2im(cols: np.ndarray, N: int, C: int, g: _Geometry) -> np.ndarray:
 def _channels_first(a: np.ndarray, groups: int) -> np.ndarray:
     """``(N, C, *out)`` -> ``(G, C/G, N * prod(out))``: the layout of the matrix products (a transposing copy)."""
     N, C = a.shape[:2]
-    return np.moveaxis(a, 1, 0).reshape(groups, C // groups, -1)
+    # Sizes written out: a -1 beside a 0 (an empty batch) cannot be inferred.
+    return np.moveaxis(a, 1, 0).reshape(groups, C // groups, N * math.prod(a.shape[2:]))
 
 
 def _channels_back(a2: np.ndarray, N: int, out: tuple) -> np.ndarray:
     """``(G, C/G, N * prod(out))`` -> ``(N, C, *out)``, C-contiguous."""
-    return np.ascontiguousarray(np.moveaxis(a2.reshape((-1, N) + out), 0, 1))
+    return np.ascontiguousarray(np.moveaxis(a2.reshape((a2.shape[0] * a2.shape[1], N) + out), 0, 1))
 
 
 def _conv_apply(x: np.ndarray, weight: np.ndarray, g: _Geometry):
