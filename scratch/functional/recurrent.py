@@ -291,15 +291,15 @@ def _layer(kind: _Kind, layer: str, x, h0, c0, w_ih, w_hh, b_ih, b_hh, valid, re
     ``(dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh)``.
     """
     T, N, I = x.shape
-    H = w_hh.shape[1]
+    GH, H = w_hh.shape  # sizes written out below: reshape cannot infer a -1 beside a 0 (an empty batch)
     b_x, b_step = _biases(kind, b_ih, b_hh, H)
     gx, project_back = linear(x.reshape(T * N, I), w_ih, b_x)  # one matmul for every time step
-    out, h_n, c_n, h_prev, scan_back = _scan(kind, gx.reshape(T, N, -1), h0, c0, w_hh, b_step, valid, reverse)
+    out, h_n, c_n, h_prev, scan_back = _scan(kind, gx.reshape(T, N, GH), h0, c0, w_hh, b_step, valid, reverse)
 
     def backward(dout, dh_n, dc_n):
         dgx, dgh, dh0, dc0 = scan_back(dout, dh_n, dc_n)
-        dx, dw_ih, db_x = project_back(dgx.reshape(T * N, -1))
-        dgh2 = dgh.reshape(T * N, -1)
+        dx, dw_ih, db_x = project_back(dgx.reshape(T * N, GH))
+        dgh2 = dgh.reshape(T * N, GH)
         dw_hh = dgh2.T @ h_prev.reshape(T * N, H)  # (G*H, H)
         db_ih = db_x if b_ih is not None else None
         db_hh = dgh2.sum(axis=0) if b_hh is not None else None
@@ -534,6 +534,10 @@ def check_sequence_args(layer: str, kind: _Kind, input, hx, cx, params, bias: bo
         hint = ": unbatched input is not supported, add a batch dim" if input.ndim == 2 else ""
         raise ValueError(f"{layer} expected input of shape {layout.replace('input_size', str(I))}, got {got}{hint}")
     T, N = (input.shape[1], input.shape[0]) if batch_first else input.shape[:2]
+    if T == 0:  # torch refuses it too ("Expected sequence length to be larger than 0")
+        raise ValueError(f"{layer} expected a sequence of at least 1 step, got input of shape "
+                         f"{fmt_shape(input.shape)} ({'N, T' if batch_first else 'T, N'} = {input.shape[0]}, "
+                         f"{input.shape[1]})")
     for name, p in zip(names, params):
         layer_in = I if name.split("_l")[1].startswith("0") else D * H
         expected = {"weight_ih": (GH, layer_in), "weight_hh": (GH, H), "bias_ih": (GH,), "bias_hh": (GH,)}
