@@ -9,6 +9,8 @@ that call only, and a layer given finite input must not raise them.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -233,3 +235,159 @@ def test_adaptive_avg_pool2d_keeps_non_finite_values_in_their_windows_like_torch
     assert_close(y, y_t, "adaptive_avg_pool2d output")
     assert_close(backward(dy)[0], dx_t, "adaptive_avg_pool2d dx")
     assert np.isfinite(y[0]).all() and np.isfinite(y[1, :2]).all()  # other planes untouched
+
+
+# Empty inputs: torch's empty answer where it gives one, a clear error where it refuses -------------------------------
+
+
+@pytest.mark.parametrize("shape, dim", [((2, 0), 1), ((0, 3), 0), ((0, 3), 1), ((2, 0, 3), 1)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_over_nothing_is_empty_like_torch(name, shape, dim):
+    # A max over zero classes has no value to subtract (numpy: "zero-size array to reduction operation").
+    check_function(name, lambda x: getattr(F, name)(x, dim), lambda x: getattr(torch, name)(x, dim),
+                   [np.zeros(shape)])
+
+
+def _ce(name, **options):
+    return (lambda x, t, w: getattr(F, name)(x, t, w, **options),
+            lambda x, t, w: getattr(TF, name)(x, t, w, **options))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_cross_entropy_with_zero_classes_matches_torch(reduction, label_smoothing):
+    # Zero classes: probability targets of zero classes, no samples at all, or every sample ignored. torch's values,
+    # NaN where it has them ('mean' of nothing; label smoothing's eps / C = eps / 0).
+    options = dict(reduction=reduction, label_smoothing=label_smoothing)
+    cases = [(np.zeros((2, 0)), np.zeros((2, 0))), (np.zeros((0, 0)), np.zeros(0, np.int64)),
+             (np.zeros((2, 0)), np.full(2, -100))]
+    for x, t in cases:
+        check_function("cross_entropy", *_ce("cross_entropy", **options), [x, t, None])
+    with pytest.raises(ValueError, match=r"cross_entropy got target class 0, out of range for C=0 classes"):
+        F.cross_entropy(np.zeros((2, 0)), np.array([0, -100]), **options)
+    for x, t in cases[1:3]:
+        check_function("nll_loss", *_ce("nll_loss", reduction=reduction), [x, t, None])
+
+
+def test_flatten_of_an_empty_batch_matches_torch():
+    # reshape(N, -1) cannot infer -1 when N is 0: the merged size is written out.
+    for shape, start, end in [((0, 3, 4), 1, -1), ((0, 3, 4), 0, -1), ((3, 0, 4), 0, 1), ((2, 3, 0, 5), 1, 2)]:
+        check_function("flatten", lambda x: F.flatten(x, start, end), lambda x: torch.flatten(x, start, end),
+                       [np.zeros(shape)])
+        y, _ = nn.Flatten(start, end)(np.zeros(shape))
+        assert y.shape == torch.flatten(torch.zeros(shape), start, end).shape
+
+
+@pytest.mark.parametrize("shape", [(0, 4, 3), (0, 4), (0, 4, 2, 0)])
+def test_group_norm_of_an_empty_batch_matches_torch(shape):
+    rng = np.random.default_rng(0)
+    w, b = rng.standard_normal(4), rng.standard_normal(4)
+    check_function("group_norm", lambda x, w, b: F.group_norm(x, 2, w, b), lambda x, w, b: TF.group_norm(x, 2, w, b),
+                   [np.zeros(shape), w, b])
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 0), (2, 4, 0, 3)])
+def test_group_norm_of_a_zero_spatial_size_is_empty_with_zero_parameter_grads(shape):
+    # Groups of no values. torch returns the empty output too, but its weight gradient is NaN (it forms the mean of
+    # nothing, 0 / 0, and multiplies by it); a sum over no terms is 0, which is what we give, as its bias gradient
+    # and batch_norm's both are.
+    rng = np.random.default_rng(0)
+    w, b = rng.standard_normal(4), rng.standard_normal(4)
+    y, backward = F.group_norm(np.zeros(shape), 2, w, b)
+    dx, dw, db = backward(np.zeros(shape))
+    y_t = TF.group_norm(torch.zeros(shape, dtype=torch.float64), 2, torch.from_numpy(w), torch.from_numpy(b))
+    assert y.shape == dx.shape == tuple(y_t.shape) == shape
+    np.testing.assert_array_equal(dw, np.zeros(4))
+    np.testing.assert_array_equal(db, np.zeros(4))
+
+
+def test_layer_norm_of_zero_features_matches_torch():
+    check_function("layer_norm", lambda x, w, b: F.layer_norm(x, 0, w, b), lambda x, w, b: TF.layer_norm(x, (0,), w, b),
+                   [np.zeros((2, 0)), np.ones(0), np.zeros(0)])
+
+
+@pytest.mark.parametrize("path", list(CONV_PATHS))
+def test_convolutions_of_an_empty_batch_match_torch(path):
+    rng = np.random.default_rng(0)
+    w1, w2, wt, b = (rng.standard_normal(s) for s in [(2, 3, 3), (2, 3, 3, 3), (3, 2, 3, 3), (2,)])
+    use, transforms = CONV_PATHS[path]
+    with switched(conv, "USE_WINOGRAD", use), switched(conv, "_winograd_kernels", transforms):
+        check_function("conv1d", lambda *a: F.conv1d(*a, padding=1), lambda *a: TF.conv1d(*a, padding=1),
+                       [np.zeros((0, 3, 5)), w1, b])
+        check_function("conv2d", lambda *a: F.conv2d(*a, padding=1), lambda *a: TF.conv2d(*a, padding=1),
+                       [np.zeros((0, 3, 5, 5)), w2, b])
+        check_function("conv_transpose2d", lambda *a: F.conv_transpose2d(*a, stride=2),
+                       lambda *a: TF.conv_transpose2d(*a, stride=2), [np.zeros((0, 3, 4, 4)), wt, b])
+
+
+RECURRENT = {"RNN": (nn.RNN, tnn.RNN), "LSTM": (nn.LSTM, tnn.LSTM), "GRU": (nn.GRU, tnn.GRU)}
+
+
+@pytest.mark.parametrize("use_numba", [True, False])  # the LSTM's numba step, and NumPy's
+@pytest.mark.parametrize("name", list(RECURRENT))
+def test_recurrent_layers_of_an_empty_batch_match_torch(name, use_numba):
+    from scratch.functional import recurrent
+
+    np_cls, torch_cls = RECURRENT[name]
+    for batch_first in (False, True):
+        layer = np_cls(3, 4, num_layers=2, bidirectional=True, batch_first=batch_first, dtype=np.float64,
+                       rng=np.random.default_rng(0))
+        twin = torch_cls(3, 4, num_layers=2, bidirectional=True, batch_first=batch_first, dtype=torch.float64)
+        with switched(recurrent, "USE_NUMBA", use_numba):
+            check_module(name, layer, twin, np.zeros((0, 5, 3) if batch_first else (5, 0, 3)))
+
+
+@pytest.mark.parametrize("name", list(RECURRENT))
+def test_recurrent_layers_refuse_an_empty_sequence_like_torch(name):
+    # torch: "Expected sequence length to be larger than 0 in RNN". Ours says so, naming the layer.
+    np_cls, torch_cls = RECURRENT[name]
+    for batch_first, shape in [(False, (0, 2, 3)), (True, (2, 0, 3))]:
+        with pytest.raises(RuntimeError, match="sequence length"):
+            torch_cls(3, 4, batch_first=batch_first)(torch.zeros(shape))
+        with pytest.raises(ValueError, match=rf"{name} expected a sequence of at least 1 step, got input of shape "
+                                             + re.escape(str(shape))):
+            np_cls(3, 4, batch_first=batch_first, dtype=np.float64)(np.zeros(shape))
+    fn = {"RNN": F.rnn_tanh, "LSTM": F.lstm, "GRU": F.gru}[name]
+    params = list(nn.LSTM(3, 4, dtype=np.float64)._flat_weights if name == "LSTM" else
+                  np_cls(3, 4, dtype=np.float64)._flat_weights)
+    args = (np.zeros((0, 2, 3)), None, None, params) if name == "LSTM" else (np.zeros((0, 2, 3)), None, params)
+    with pytest.raises(ValueError, match=rf"{fn.__name__} expected a sequence of at least 1 step"):
+        fn(*args)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("L, S", [(0, 0), (0, 3), (3, 0)])
+def test_multihead_attention_of_empty_sequences_matches_torch(batch_first, L, S):
+    # S = 0: a softmax over no keys; torch's output is then the output projection's bias alone.
+    rng = np.random.default_rng(0)
+    shape = (lambda T: (2, T, 4)) if batch_first else (lambda T: (T, 2, 4))
+    q, k, v = rng.standard_normal(shape(L)), rng.standard_normal(shape(S)), rng.standard_normal(shape(S))
+    layer = nn.MultiheadAttention(4, 2, batch_first=batch_first, dtype=np.float64, rng=rng)
+    twin = tnn.MultiheadAttention(4, 2, batch_first=batch_first, dtype=torch.float64)
+    for need_weights in (True, False):
+        check_module("MultiheadAttention", layer, twin, q, k, v, None, need_weights, input_grads=[0, 1, 2])
+
+
+# Messages that say what was expected -------------------------------------------------------------------------------
+
+
+def test_wrong_rank_messages_give_the_least_rank():
+    # They listed every rank numpy allows: "(1 or 2 or 3 or ... or 63 dims)".
+    cases = [(lambda: F.linear(np.zeros(()), np.ones((2, 3))),
+              r"linear expected input of shape \(\*, in_features\) \(at least 1 dim\), got shape \(\)$"),
+             (lambda: F.batch_norm(np.zeros(3), None, None, training=True),
+              r"batch_norm expected input of shape \(N, C, \*\) \(at least 2 dims\), got shape \(3,\)$"),
+             (lambda: F.group_norm(np.zeros(3), 1),
+              r"group_norm expected input of shape \(N, C, \*\) \(at least 2 dims\), got shape \(3,\)$")]
+    for call, message in cases:
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_layer_norm_says_a_negative_size_is_invalid():
+    for call in (lambda: F.layer_norm(np.zeros((2, 3)), -1), lambda: F.layer_norm(np.zeros((2, 3)), (3, -1))):
+        with pytest.raises(ValueError, match="layer_norm expected normalized_shape to be one or more sizes >= 0, "
+                                             r"got .*-1\)?: a negative size is invalid"):
+            call()
+    with pytest.raises(ValueError, match="LayerNorm expected normalized_shape .* a negative size is invalid"):
+        nn.LayerNorm(-1)
