@@ -317,3 +317,382 @@ def test_c1w4_adapters_follow_the_course_equations(seed, dims, m):
         np.testing.assert_allclose(grads[f"db{l}"], dZ.sum(1, keepdims=True) / m, rtol=1e-8, atol=1e-12)
         dA = p[f"W{l}"].T @ dZ
         np.testing.assert_allclose(grads[f"dA{l - 1}"], dA, rtol=1e-8, atol=1e-12)
+
+
+# ================================================================================================================
+# Course 2 week 1: initialization
+
+
+def test_c2w1_initializations_reproduce_the_course_examples():
+    from lessons.reference.dls import c2
+
+    p = c2.initialize_parameters_zeros([3, 2, 1])
+    assert {k: v.shape for k, v in p.items()} == {"W1": (2, 3), "b1": (2, 1), "W2": (1, 2), "b2": (1, 1)}
+    assert not any(v.any() for v in p.values())
+    p = c2.initialize_parameters_random([3, 2, 1])
+    _published(p["W1"], [[17.88628473, 4.36509851, 0.96497468], [-18.63492703, -2.77388203, -3.54758979]])
+    _published(p["W2"], [[-0.82741481, -6.27000677]])
+    assert not p["b1"].any() and p["b2"].shape == (1, 1)
+    p = c2.initialize_parameters_he([3, 1, 2])
+    _published(p["W1"], [[1.46040903, 0.3564088, 0.07878985]])
+    _published(p["W2"], [[-2.63537665], [-0.39228616]])
+    assert p["b2"].shape == (2, 1) and not p["b2"].any()
+
+
+@few
+@given(dims=st.lists(st.integers(1, 5), min_size=2, max_size=4))
+def test_c2w1_initializations_follow_the_course_equations(dims):
+    from lessons.reference.dls import c2
+
+    for fn, scale in ((c2.initialize_parameters_random, lambda n: 10.0),
+                      (c2.initialize_parameters_he, lambda n: np.sqrt(2.0 / n))):
+        p = fn(dims)
+        np.random.seed(3)
+        for l in range(1, len(dims)):
+            np.testing.assert_allclose(p[f"W{l}"], np.random.randn(dims[l], dims[l - 1]) * scale(dims[l - 1]),
+                                       rtol=1e-15)
+            np.testing.assert_array_equal(p[f"b{l}"], np.zeros((dims[l], 1)))
+
+
+# ================================================================================================================
+# Course 2 week 1: regularization
+
+
+def _reg_parameters(seed_first_X=None):
+    np.random.seed(1)
+    X = np.random.randn(3, 5) if seed_first_X else None
+    shapes = [("W1", (2, 3)), ("b1", (2, 1)), ("W2", (3, 2)), ("b2", (3, 1)), ("W3", (1, 3)), ("b3", (1, 1))]
+    return X, {k: np.random.randn(*s) for k, s in shapes}
+
+
+def test_c2w1_regularized_cost_reproduces_the_course_example():
+    from lessons.reference.dls import c2
+
+    _, p = _reg_parameters()
+    A3 = np.array([[0.40682402, 0.01629284, 0.16722898, 0.10118111, 0.40682402]])
+    cost = c2.compute_cost_with_regularization(A3, np.array([[1, 1, 0, 1, 0]]), p, 0.1)
+    _exactly(cost, 1.7864859451590758)
+
+
+def test_c2w1_regularized_backward_reproduces_the_course_example():
+    from lessons.reference.dls import c2
+
+    X, p = _reg_parameters(seed_first_X=True)
+    _, cache = c2.three_layer_forward(X, p)
+    _published(cache[0], [[-1.52855314, 3.32524635, 2.13994541, 2.60700654, -0.75942115],
+                          [-1.98043538, 4.1600994, 0.79051021, 1.46493512, -0.45506242]])
+    grads = c2.backward_propagation_with_regularization(X, np.array([[1, 1, 0, 1, 0]]), cache, 0.7)
+    expected = {
+        "dZ3": [[-0.59317598, -0.98370716, 0.16722898, -0.89881889, 0.40682402]],
+        "dW3": [[-1.77691347, -0.11832879, -0.09397446]], "db3": [[-0.38032981]],
+        "dA2": [[0.40761434, 0.67597671, -0.11491519, 0.6176438, -0.27955836],
+                [0.50135568, 0.83143484, -0.14134288, 0.7596868, -0.34384996],
+                [0.39816708, 0.66030962, -0.11225181, 0.6033287, -0.27307905]],
+        "dZ2": [[0.40761434, 0.67597671, -0.11491519, 0.6176438, -0.27955836], [0.] * 5, [0.] * 5],
+        "dW2": [[0.79276486, 0.85133918], [-0.0957219, -0.01720463], [-0.13100772, -0.03750433]],
+        "db2": [[0.26135226], [0.], [0.]],
+        "dA1": [[0.2048239, 0.33967447, -0.05774423, 0.31036252, -0.14047649],
+                [0.3672018, 0.60895764, -0.10352203, 0.5564081, -0.25184181]],
+        "dZ1": [[0., 0.33967447, -0.05774423, 0.31036252, 0.], [0., 0.60895764, -0.10352203, 0.5564081, 0.]],
+        "dW1": [[-0.25604646, 0.12298827, -0.28297129], [-0.17706303, 0.34536094, -0.4410571]],
+        "db1": [[0.11845855], [0.21236874]]}
+    assert list(grads) == list(expected)
+    for k, v in expected.items():
+        _published(grads[k], v)
+
+
+def test_c2w1_dropout_reproduces_the_course_examples():
+    from lessons.reference.dls import c2
+
+    X, p = _reg_parameters(seed_first_X=True)
+    A3, cache = c2.forward_propagation_with_dropout(X, p, keep_prob=0.7)
+    _published(A3, [[0.36974721, 0.00305176, 0.04565099, 0.49683389, 0.36974721]])
+    np.testing.assert_array_equal(cache[1], [[1, 0, 1, 1, 1], [1, 1, 1, 1, 1]])
+    np.testing.assert_array_equal(cache[6], [[1, 1, 1, 0, 1], [1, 1, 1, 1, 1], [0, 0, 1, 1, 0]])
+    _published(cache[2], [[0., 0., 3.05706487, 3.72429505, 0.], [0., 5.94299915, 1.1293003, 2.09276446, 0.]])
+    _published(cache[7], [[0.75765067, 8.40591658, 4.40550021, 0., 0.75765067], [0.] * 5, [0.] * 5])
+
+    # the backward example's own cache, as public_tests.py writes it
+    cache = (np.array([[-1.52855314, 3.32524635, 2.13994541, 2.60700654, -0.75942115],
+                       [-1.98043538, 4.1600994, 0.79051021, 1.46493512, -0.45506242]]),
+             np.array([[True, False, True, True, True], [True, True, True, True, False]]),
+             np.array([[0., 0., 4.27989081, 5.21401307, 0.], [0., 8.32019881, 1.58102041, 2.92987024, 0.]]),
+             np.array([[-1.09989127, -0.17242821, -0.87785842], [0.04221375, 0.58281521, -1.10061918]]),
+             np.array([[1.14472371], [0.90159072]]),
+             np.array([[0.53035547, 8.02565606, 4.10524802, 5.78975856, 0.53035547],
+                       [-0.69166075, -1.71413186, -3.81223329, -4.61667916, -0.69166075],
+                       [-0.39675353, -2.62563561, -4.82528105, -6.0607449, -0.39675353]]),
+             np.array([[True, False, True, False, True], [False, True, False, True, True],
+                       [False, False, True, False, False]]),
+             np.array([[1.06071093, 0., 8.21049603, 0., 1.06071093], [0.] * 5, [0.] * 5]),
+             np.array([[0.50249434, 0.90085595], [-0.68372786, -0.12289023], [-0.93576943, -0.26788808]]),
+             np.array([[0.53035547], [-0.69166075], [-0.39675353]]),
+             np.array([[-0.7415562, -0.0126646, -5.65469333, -0.0126646, -0.7415562]]),
+             np.array([[0.32266394, 0.49683389, 0.00348883, 0.49683389, 0.32266394]]),
+             np.array([[-0.6871727, -0.84520564, -0.67124613]]),
+             np.array([[-0.0126646]]))
+    grads = c2.backward_propagation_with_dropout(X, np.array([[1, 1, 0, 1, 0]]), cache, 0.8)
+    expected = {
+        "dZ3": [[-0.67733606, -0.50316611, 0.00348883, -0.50316611, 0.32266394]],
+        "dW3": [[-0.06951191, 0., 0.]], "db3": [[-0.2715031]],
+        "dA2": [[0.58180856, 0., -0.00299679, 0., -0.27715731], [0., 0.53159854, -0., 0.53159854, -0.34089673],
+                [0., 0., -0.00292733, 0., -0.]],
+        "dZ2": [[0.58180856, 0., -0.00299679, 0., -0.27715731], [0.] * 5, [0.] * 5],
+        "dW2": [[-0.00256518, -0.0009476], [0., 0.], [0., 0.]], "db2": [[0.06033089], [0.], [0.]],
+        "dA1": [[0.36544439, 0., -0.00188233, 0., -0.17408748], [0.65515713, 0., -0.00337459, 0., -0.]],
+        "dZ1": [[0., 0., -0.00188233, 0., -0.], [0., 0., -0.00337459, 0., -0.]],
+        "dW1": [[0.00019884, 0.00028657, 0.00012138], [0.00035647, 0.00051375, 0.00021761]],
+        "db1": [[-0.00037647], [-0.00067492]]}
+    for k, v in expected.items():
+        _published(grads[k], v)
+
+
+def _three_layers(seed, n, m):
+    X = values(seed, (n[0], m))
+    p = {}
+    for l in (1, 2, 3):
+        p[f"W{l}"] = values(seed + l, (n[l], n[l - 1]))
+        p[f"b{l}"] = values(seed + 10 + l, (n[l], 1)) + 0.00005
+    Y = (values(seed + 20, (1, m)) > 0).astype(np.int64)
+    return X, Y, p
+
+
+def _course_three_layer_backward(X, Y, p, Z, A, lambd=0.0, D=None, keep_prob=1.0):
+    """The course's backward, written out: ``dZ3 = A3 - Y``, ``dW = dZ A_prev^T / m + lambd / m W``, relu masks."""
+    m = X.shape[1]
+    A0 = [X, A[1], A[2]]
+    out = {}
+    dZ = A[3] - Y
+    for l in (3, 2, 1):
+        out[f"dZ{l}"] = dZ
+        out[f"dW{l}"] = dZ @ A0[l - 1].T / m + lambd / m * p[f"W{l}"]
+        out[f"db{l}"] = dZ.sum(1, keepdims=True) / m
+        if l > 1:
+            dA = p[f"W{l}"].T @ dZ
+            if D is not None:
+                dA = dA * D[l - 1] / keep_prob
+            out[f"dA{l - 1}"] = dA
+            dZ = dA * (A[l - 1] > 0)
+    return out
+
+
+@few
+@given(seed=seeds, n=st.lists(st.integers(1, 4), min_size=3, max_size=3), m=st.integers(1, 4),
+       lambd=st.sampled_from([0.0, 0.1, 0.7]), keep_prob=st.sampled_from([0.5, 0.8, 1.0]))
+def test_c2w1_regularization_adapters_follow_the_course_equations(seed, n, m, lambd, keep_prob):
+    from lessons.reference.dls import c2
+
+    X, Y, p = _three_layers(seed, [*n, 1], m)
+    relu = lambda z: np.maximum(z, 0)  # noqa: E731
+    Z1 = p["W1"] @ X + p["b1"]
+    A1 = relu(Z1)
+    Z2 = p["W2"] @ A1 + p["b2"]
+    A2 = relu(Z2)
+    A3 = 1 / (1 + np.exp(-(p["W3"] @ A2 + p["b3"])))
+    _, cache = c2.three_layer_forward(X, p)
+    np.testing.assert_allclose(cache[9], A3, rtol=1e-12)
+    weights = sum(np.sum(p[f"W{l}"] ** 2) for l in (1, 2, 3))
+    np.testing.assert_allclose(c2.compute_cost_with_regularization(A3, Y, p, lambd),
+                               _cost(A3, Y) + lambd / (2 * m) * weights, rtol=1e-12)
+    grads = c2.backward_propagation_with_regularization(X, Y, cache, lambd)
+    for k, v in _course_three_layer_backward(X, Y, p, None, {1: A1, 2: A2, 3: A3}, lambd).items():
+        np.testing.assert_allclose(grads[k], v, rtol=1e-9, atol=1e-12)
+
+    np.random.seed(1)
+    D1 = (np.random.rand(*A1.shape) < keep_prob).astype(int)
+    A1d = A1 * D1 / keep_prob
+    A2d = relu(p["W2"] @ A1d + p["b2"])
+    D2 = (np.random.rand(*A2d.shape) < keep_prob).astype(int)
+    A2d = A2d * D2 / keep_prob
+    A3d = 1 / (1 + np.exp(-(p["W3"] @ A2d + p["b3"])))
+    got, cache = c2.forward_propagation_with_dropout(X, p, keep_prob)
+    np.testing.assert_allclose(got, A3d, rtol=1e-12)
+    np.testing.assert_array_equal(cache[1], D1)
+    np.testing.assert_array_equal(cache[6], D2)
+    grads = c2.backward_propagation_with_dropout(X, Y, cache, keep_prob)
+    for k, v in _course_three_layer_backward(X, Y, p, None, {1: A1d, 2: A2d, 3: A3d}, D={1: D1, 2: D2},
+                                             keep_prob=keep_prob).items():
+        np.testing.assert_allclose(grads[k], v, rtol=1e-9, atol=1e-12)
+
+
+# ================================================================================================================
+# Course 2 week 1: gradient checking
+
+
+def _course_forward_propagation_n(X, Y, parameters):
+    """The course's given forward, in its own NumPy arithmetic (np.dot, the cost as a sum of logs times 1/m)."""
+    m = X.shape[1]
+    relu = lambda z: np.maximum(0, z)  # noqa: E731
+    A1 = relu(np.dot(parameters["W1"], X) + parameters["b1"])
+    A2 = relu(np.dot(parameters["W2"], A1) + parameters["b2"])
+    A3 = 1 / (1 + np.exp(-(np.dot(parameters["W3"], A2) + parameters["b3"])))
+    logprobs = np.multiply(-np.log(A3), Y) + np.multiply(-np.log(1 - A3), 1 - Y)
+    return 1. / m * np.sum(logprobs), None
+
+
+def _gradient_check_n_case():
+    np.random.seed(1)
+    x = np.random.randn(4, 3)
+    y = np.array([1, 1, 0])
+    shapes = [("W1", (5, 4)), ("b1", (5, 1)), ("W2", (3, 5)), ("b2", (3, 1)), ("W3", (1, 3)), ("b3", (1, 1))]
+    return x, y, {k: np.random.randn(*s) for k, s in shapes}
+
+
+def test_c2w1_gradient_check_reproduces_the_course_examples(monkeypatch):
+    from lessons.reference.dls import c2
+
+    assert c2.forward_propagation(2, 4) == 8 and c2.backward_propagation(2, 4) == 2
+    _exactly(c2.gradient_check(2, 4), 2.919335883291695e-10)
+
+    x, y, p = _gradient_check_n_case()
+    _, cache = c2.forward_propagation_n(x, y, p)
+    buggy = c2.backward_propagation_n_with_course_bugs(x, y, cache)
+    right = c2.backward_propagation_n(x, y, cache)
+    # The course's numbers come from its own forward's rounding (the fixed one, 1.19e-7, is pure rounding noise
+    # of central differences with epsilon = 1e-7): with that forward, gradient_check_n gives them to the last digit.
+    monkeypatch.setattr(c2, "forward_propagation_n", _course_forward_propagation_n)
+    _exactly(c2.gradient_check_n(p, buggy, x, y, 1e-7, False), 0.2850931567761623)
+    _exactly(c2.gradient_check_n(p, right, x, y, 1e-7, False), 1.1890913024229996e-07)
+    monkeypatch.undo()
+    # Over scratch's layers: the bug's size to 10 digits, and the fixed backward under the course's 2e-7.
+    _published(c2.gradient_check_n(p, buggy, x, y), 0.2850931567761623, decimals=10)
+    assert 1e-8 < c2.gradient_check_n(p, right, x, y) < 2e-7
+
+
+@few
+@given(seed=seeds, m=st.integers(1, 4))
+def test_c2w1_gradient_check_n_follows_the_course_equations(seed, m):
+    from lessons.reference.dls import c2
+
+    X, Y, p = _three_layers(seed, [4, 5, 3, 1], m)
+    cost, cache = c2.forward_propagation_n(X, Y, p)
+    np.testing.assert_allclose(cost, _course_forward_propagation_n(X, Y, p)[0], rtol=1e-12)
+    theta, keys = c2.dictionary_to_vector(p)
+    assert theta.shape == (47, 1) and keys[:20] == ["W1"] * 20
+    back = c2.vector_to_dictionary(theta)
+    assert all(np.array_equal(back[k], p[k]) for k in p)
+    grads = c2.backward_propagation_n(X, Y, cache)
+    A = {1: cache[1], 2: cache[5], 3: cache[9]}
+    for k, v in _course_three_layer_backward(X, Y, p, None, A).items():
+        np.testing.assert_allclose(grads[k], v, rtol=1e-9, atol=1e-12)
+    # central differences with a larger step: the difference is the step's truncation error (larger where a step
+    # crosses a relu's kink), far from the size of a wrong gradient
+    assert c2.gradient_check_n(p, grads, X, Y, epsilon=1e-4) < 1e-3
+
+
+# ================================================================================================================
+# Course 2 week 2: optimization
+
+
+def _opt_case(adam=False):
+    np.random.seed(1)
+    shapes = [("W1", (2, 3)), ("b1", (2, 1)), ("W2", (3, 2)), ("b2", (3, 1))]
+    p = {k: np.random.randn(*s) for k, s in shapes}
+    g = {"d" + k: np.random.randn(*s) for k, s in shapes}
+    return p, g
+
+
+def test_c2w2_gd_and_mini_batches_reproduce_the_course_examples():
+    from lessons.reference.dls import c2
+
+    p, g = _opt_case()
+    new = c2.update_parameters_with_gd(p, g, 0.01)
+    _published(new["W1"], [[1.63312395, -0.61217855, -0.5339999], [-1.06196243, 0.85396039, -2.3105546]])
+    _published(new["b1"], [[1.73978682], [-0.77021546]])
+    _published(new["W2"], [[0.32587637, -0.24814147], [1.47146563, -2.05746183], [-0.32772076, -0.37713775]])
+    _published(new["b2"], [[1.13773698], [-1.09301954], [-0.16397615]])
+
+    np.random.seed(1)
+    X, Y = np.random.randn(5, 7), np.random.randn(1, 7) < 0.5
+    batches = c2.random_mini_batches(X, Y, 2)
+    assert [b[0].shape for b in batches] == [(5, 2), (5, 2), (5, 2), (5, 1)]
+    _published(batches[0][0], [[1.74481176, -0.52817175], [-0.38405435, -0.24937038], [-1.10061918, -0.17242821],
+                               [-0.93576943, 0.50249434], [-0.67124613, -0.69166075]])
+    _published(batches[2][0], [[1.62434536, -2.3015387], [-0.7612069, -0.3224172], [1.13376944, 0.58281521],
+                               [1.14472371, -0.12289023], [-0.26788808, -0.84520564]])
+    assert [b[1].tolist() for b in batches] == [[[True, True]], [[True, False]], [[True, True]], [[False]]]
+    np.random.seed(1)
+    X, Y = np.random.randn(12288, 148), np.random.randn(1, 148) < 0.5
+    batches = c2.random_mini_batches(X, Y, 64)
+    assert [b[0].shape[1] for b in batches] == [64, 64, 20] and batches[2][1].shape == (1, 20)
+    _published(batches[0][0][0][0:3], [0.90085595, -0.7612069, 0.2344157])
+
+
+def test_c2w2_momentum_and_adam_reproduce_the_course_examples():
+    from lessons.reference.dls import c2
+
+    p, g = _opt_case()
+    v = c2.initialize_velocity(p)
+    assert all(v["d" + k].shape == p[k].shape and not v["d" + k].any() for k in p)
+    new, v = c2.update_parameters_with_momentum(p, g, v, beta=0.9, learning_rate=0.01)
+    _published(new["W1"], [[1.62522322, -0.61179863, -0.52875457], [-1.071868, 0.86426291, -2.30244029]])
+    _published(new["b1"], [[1.74430927], [-0.76210776]])
+    _published(new["W2"], [[0.31972282, -0.24924749], [1.46304371, -2.05987282], [-0.32294756, -0.38336269]])
+    _published(new["b2"], [[1.1341662], [-1.09920409], [-0.171583]])
+    _published(v["dW1"], [[-0.08778584, 0.00422137, 0.05828152], [-0.11006192, 0.11447237, 0.09015907]])
+    _published(v["dW2"], [[-0.06837279, -0.01228902], [-0.09357694, -0.02678881], [0.05303555, -0.06916608]])
+    _published(v["db1"], [[0.05024943], [0.09008559]])
+    _published(v["db2"], [[-0.03967535], [-0.06871727], [-0.08452056]])
+
+    p, g = _opt_case()
+    v, s = c2.initialize_adam(p)
+    t, lr, beta1, beta2, eps = 2, 0.02, 0.8, 0.888, 1e-2
+    new, v, s, vc, sc = c2.update_parameters_with_adam(p, g, v, s, t, lr, beta1, beta2, eps)
+    c1_, c2_ = 1.0 / (1 - beta1**t), 1.0 / (1 - beta2**t)
+    expected_v = {"dW1": [-0.17557168, 0.00844275, 0.11656304], "dW2": [-0.13674557, -0.02457805],
+                  "db1": [0.10049887], "db2": [-0.07935071]}
+    expected_s = {"dW1": [0.08631117, 0.00019958, 0.03804344], "dW2": [0.05235818, 0.00169142],
+                  "db1": [0.02828006], "db2": [0.0176303]}
+    expected_p = {"W1": [1.63937725, -0.62327448, -0.54308727], "W2": [0.33400549, -0.23563857],
+                  "b1": [1.72995096], "b2": [1.14852557]}
+    for k in expected_v:
+        _published(v[k][0], expected_v[k])
+        _published(s[k][0], expected_s[k])
+        np.testing.assert_allclose(vc[k][0], np.array(expected_v[k]) * c1_, rtol=1e-5, atol=1e-8)  # np.allclose's
+        np.testing.assert_allclose(sc[k][0], np.array(expected_s[k]) * c2_, rtol=1e-5, atol=1e-8)
+    for k in expected_p:
+        _published(new[k][0], expected_p[k])
+
+
+def test_c2w2_learning_rate_decay_reproduces_the_course_examples():
+    from lessons.reference.dls import c2
+
+    _exactly(c2.update_lr(0.5, 2, 1), 0.16666666666666666)
+    assert c2.schedule_lr_decay(0.5, 100, 1, 100) == 0.25 and c2.schedule_lr_decay(0.5, 10, 1, 100) == 0.5
+    _published(c2.schedule_lr_decay(0.3, 1000, 0.25, 100), 0.085714285, decimals=9)
+    _published(c2.schedule_lr_decay(0.3, 100, 0.25, 100), 0.24)
+
+
+@few
+@given(seed=seeds, dims=st.lists(st.integers(1, 4), min_size=2, max_size=3), t=st.integers(1, 5),
+       beta=st.sampled_from([0.8, 0.9]), lr=st.sampled_from([0.01, 0.1]))
+def test_c2w2_update_rules_follow_the_course_equations(seed, dims, t, beta, lr):
+    from lessons.reference.dls import c2
+
+    p, g, v, s = {}, {}, {}, {}
+    for l in range(1, len(dims)):
+        for name, shape in ((f"W{l}", (dims[l], dims[l - 1])), (f"b{l}", (dims[l], 1))):
+            p[name] = values(seed + 4 * l, shape)
+            g["d" + name] = values(seed + 4 * l + 1, shape)
+            v["d" + name] = values(seed + 4 * l + 2, shape)
+            s["d" + name] = values(seed + 4 * l + 3, shape, 0.01, 1.0)
+    new, v_new = c2.update_parameters_with_momentum(p, g, v, beta, lr)
+    for k in p:
+        vk = beta * v["d" + k] + (1 - beta) * g["d" + k]
+        np.testing.assert_allclose(v_new["d" + k], vk, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(new[k], p[k] - lr * vk, rtol=1e-13, atol=1e-15)
+    new, v_new, s_new, vc, sc = c2.update_parameters_with_adam(p, g, v, s, t, lr, 0.9, 0.999, 1e-8)
+    for k in p:
+        vk = 0.9 * v["d" + k] + 0.1 * g["d" + k]
+        sk = 0.999 * s["d" + k] + 0.001 * g["d" + k] ** 2
+        vck, sck = vk / (1 - 0.9**t), sk / (1 - 0.999**t)
+        np.testing.assert_allclose(vc["d" + k], vck, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(sc["d" + k], sck, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(new[k], p[k] - lr * vck / (np.sqrt(sck) + 1e-8), rtol=1e-12, atol=1e-14)
+    m = dims[0] + 3
+    X, Y = values(seed, (2, m)), (values(seed + 1, (1, m)) > 0)
+    batches = c2.random_mini_batches(X, Y, 2, seed=seed)
+    np.random.seed(seed)
+    order = np.random.permutation(m)
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in batches], axis=1), X[:, order])
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in batches], axis=1), Y[:, order])

@@ -164,7 +164,8 @@ def grad_backward_propagation(f, c):
 
 
 def run_update_parameters(f, c):
-    new = f.update_parameters(c["parameters"], c["grads"], learning_rate=c["learning_rate"])
+    # a new dict: replacing its entries is the learner's business, changing its arrays in place is not
+    new = f.update_parameters(dict(c["parameters"]), c["grads"], learning_rate=c["learning_rate"])
     return {k: new.get(k) for k in ("W1", "b1", "W2", "b2")}
 
 

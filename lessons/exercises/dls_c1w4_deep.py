@@ -276,7 +276,8 @@ def grad_L_model_backward(f, c):
 
 
 def run_update_parameters(f, c):
-    new = f.update_parameters(c["params"], c["grads"], c["learning_rate"])
+    # a new dict: replacing its entries is the learner's business, changing its arrays in place is not
+    new = f.update_parameters(dict(c["params"]), c["grads"], c["learning_rate"])
     return {k: new.get(k) for k in c["params"]}
 
 
