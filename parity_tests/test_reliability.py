@@ -391,3 +391,27 @@ def test_layer_norm_says_a_negative_size_is_invalid():
             call()
     with pytest.raises(ValueError, match="LayerNorm expected normalized_shape .* a negative size is invalid"):
         nn.LayerNorm(-1)
+
+
+def test_graph_twins_refuse_edge_indices_outside_the_nodes_like_the_numpy_side():
+    # torch indexing read -1 as the last node, silently: both sides now name the layer and the bad index.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3))
+    for bad in (-1, 4):
+        edge_index = np.array([[0, 1, bad], [1, 2, 3]])
+        message = rf"expected edge_index entries in \[0, 4\) for 4 nodes, got {bad}$"
+        layers = [("GCNConv", nn.GCNConv(3, 2, dtype=np.float64), tnn.GCNConv(3, 2, dtype=torch.float64)),
+                  ("GATConv", nn.GATConv(3, 2, heads=2, dtype=np.float64), tnn.GATConv(3, 2, heads=2,
+                                                                                       dtype=torch.float64))]
+        for name, layer, twin in layers:
+            with pytest.raises(ValueError, match=name + " " + message):
+                layer(x, edge_index)
+            with pytest.raises(ValueError, match=name + " " + message):
+                twin(torch.from_numpy(x), torch.from_numpy(edge_index))
+        w, att = rng.standard_normal((2, 3)), rng.standard_normal((1, 1, 2))
+        for name, np_fn, torch_fn, args in [("gcn_conv", F.gcn_conv, TF.gcn_conv, (w,)),
+                                            ("gat_conv", F.gat_conv, TF.gat_conv, (w, att, att))]:
+            with pytest.raises(ValueError, match=name + " " + message):
+                np_fn(x, edge_index, *args)
+            with pytest.raises(ValueError, match=name + " " + message):
+                torch_fn(torch.from_numpy(x), torch.from_numpy(edge_index), *map(torch.from_numpy, args))

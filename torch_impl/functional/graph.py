@@ -8,7 +8,23 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["add_remaining_self_loops", "gat_conv", "gcn_conv"]
+__all__ = ["add_remaining_self_loops", "check_edge_index", "gat_conv", "gcn_conv"]
+
+
+def check_edge_index(layer: str, edge_index: torch.Tensor, num_nodes: int) -> None:
+    """``edge_index`` must be an integer ``(2, E)`` tensor with every entry in ``[0, num_nodes)``, as on the NumPy
+    side (``scratch.functional.graph.check_edge_index``, the same messages). Tensor indexing would take a -1 for the
+    last node without a word, and report an index past the end as an IndexError from deep inside."""
+    if edge_index.dtype.is_floating_point or edge_index.dtype.is_complex or edge_index.dtype == torch.bool:
+        raise TypeError(f"{layer} expected edge_index to hold integer node indices, got dtype {edge_index.dtype}")
+    if edge_index.dim() != 2 or edge_index.shape[0] != 2:
+        hint = ": transposed? pass edge_index.T" if edge_index.dim() == 2 and edge_index.shape[1] == 2 else ""
+        raise ValueError(f"{layer} expected edge_index of shape (2, E), got {tuple(edge_index.shape)}{hint}")
+    if edge_index.numel():
+        bad = edge_index[(edge_index < 0) | (edge_index >= num_nodes)]
+        if bad.numel():
+            raise ValueError(f"{layer} expected edge_index entries in [0, {num_nodes}) for {num_nodes} nodes, "
+                             f"got {int(bad[0])}")
 
 
 def _scatter_sum(values: torch.Tensor, index: torch.Tensor, num_nodes: int) -> torch.Tensor:
@@ -34,6 +50,7 @@ def gcn_conv(x, edge_index, weight, bias=None, edge_weight=None, improved=False,
              normalize=True):
     """See ``scratch.functional.gcn_conv``."""
     N = x.shape[0]
+    check_edge_index("gcn_conv", edge_index, N)
     src, dst = edge_index[0].long(), edge_index[1].long()
     w = torch.ones(src.numel(), dtype=x.dtype) if edge_weight is None else edge_weight
     if normalize:
@@ -53,6 +70,7 @@ def gat_conv(x, edge_index, weight, att_src, att_dst, bias=None, heads=1, concat
              add_self_loops=True):
     """See ``scratch.functional.gat_conv``."""
     N = x.shape[0]
+    check_edge_index("gat_conv", edge_index, N)
     H = heads
     C = weight.shape[0] // H
     src, dst = edge_index[0].long(), edge_index[1].long()

@@ -9,7 +9,7 @@ import math
 import torch
 from torch import nn
 
-from torch_impl.functional.graph import gat_conv, gcn_conv
+from torch_impl.functional.graph import check_edge_index, gat_conv, gcn_conv
 
 __all__ = ["GATConv", "GCNConv"]
 
@@ -33,6 +33,7 @@ class GCNConv(nn.Module):
         self.bias = nn.Parameter(torch.zeros(out_channels, device=device, dtype=dtype)) if bias else None
 
     def forward(self, x, edge_index, edge_weight=None):
+        check_edge_index("GCNConv", edge_index, x.shape[0])
         return gcn_conv(x, edge_index, self.lin.weight, self.bias, edge_weight, self.improved, self.add_self_loops,
                         self.normalize)
 
@@ -57,5 +58,6 @@ class GATConv(nn.Module):
         self.bias = nn.Parameter(torch.zeros(size, **factory)) if bias else None
 
     def forward(self, x, edge_index):
+        check_edge_index("GATConv", edge_index, x.shape[0])
         return gat_conv(x, edge_index, self.lin.weight, self.att_src, self.att_dst, self.bias, self.heads,
                         self.concat, self.negative_slope, self.add_self_loops)
