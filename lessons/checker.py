@@ -350,7 +350,7 @@ class _TaskRunner:
         return bad
 
     def diagnose(self, case: dict, outcome: _Outcome) -> list[str]:
-        if outcome.error is not None or outcome.results is None:
+        if outcome.error is None and outcome.results is None:
             return []
         confirmed = []
         others = [c for c in self.failing if c is not case][-3:]
@@ -360,16 +360,19 @@ class _TaskRunner:
                 confirmed.append(m.says)
         if confirmed:
             return ["diagnosis: " + s for s in confirmed]
+        if outcome.error is not None:
+            return []
         expected, _ = self.reference(case)
         return ["hint: " + s for s in _relations(expected, outcome.results)]
 
     def _matches(self, case: dict, mistake, target: str) -> bool:
-        """Whether the learner's results on ``case`` equal those of the reference with ``mistake`` planted."""
+        """Whether the learner's code, on ``case``, does what the reference does with ``mistake`` planted: the same
+        results, or the same exception (type and message) where the mistake raises."""
+        outcome = self.learner_outcome(case)
         try:
             wrong, _ = self.reference(case, overrides={target: mistake.fn})
-        except Exception:  # noqa: BLE001 -- a mistake that cannot run on this input does not match it
-            return False
-        outcome = self.learner_outcome(case)
+        except Exception as exc:  # noqa: BLE001 -- a mistake may crash, as the learner's code may
+            return outcome.error is not None and type(outcome.error) is type(exc) and str(outcome.error) == str(exc)
         return outcome.results is not None and not compare(wrong, outcome.results, self.task)
 
 

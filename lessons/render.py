@@ -60,6 +60,7 @@ def notebook(lesson: Lesson, filename: str | None = None):
 def write(lesson: Lesson, folder: str = ".", *, as_notebook: bool = False, force: bool = False) -> str:
     """Write the exercise into ``folder``; refuse to overwrite a learner's file unless ``force``."""
     filename = lesson.filename + (".ipynb" if as_notebook else ".py")
+    os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, filename)
     if os.path.exists(path) and not force:
         raise FileExistsError(f"{path} exists: it may hold your work. Check it with `python -m lessons check "
