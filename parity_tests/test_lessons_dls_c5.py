@@ -24,6 +24,12 @@ def close(got, printed, digits=8):
     np.testing.assert_allclose(got, printed, rtol=0, atol=0.5 * 10.0 ** -digits + 1e-12)
 
 
+def close32(got, printed):
+    """For numbers TensorFlow printed from float32 tensors: equal to float32's precision (two units in its last
+    place, 2^-22 relative), since TensorFlow orders its float32 operations differently from NumPy."""
+    np.testing.assert_allclose(got, printed, rtol=2.0 ** -22, atol=1e-9)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The basic RNN
 
@@ -311,3 +317,106 @@ def test_sample_follows_the_course_equations(seed, vocab_size, n_a, sample_seed,
     if want[-1] != 0:
         want.append(0)
     assert [int(i) for i in ref.sample(p, char_to_ix, sample_seed)] == want
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The Transformer (the course's TensorFlow functions, in NumPy)
+
+
+def test_get_angles_passes_the_course_test():
+    position, d_model = 4, 16
+    result = ref.get_angles(np.arange(position)[:, np.newaxis], np.arange(d_model)[np.newaxis, :], d_model)
+    assert type(result) is np.ndarray and result.shape == (position, d_model)
+    assert np.sum(result[0, :]) == 0
+    assert np.isclose(np.sum(result[:, 0]), position * (position - 1) / 2)
+    assert np.all(result[:, 0::2] == result[:, 1::2])
+    assert np.isclose(result[position - 1, d_model - 1], (position - 1) / np.power(10000, 14.0 / 16.0))
+
+
+def test_positional_encoding_passes_the_course_test():
+    position, d_model = 8, 16
+    pos_encoding = ref.positional_encoding(position, d_model)
+    assert pos_encoding.shape == (1, position, d_model) and pos_encoding.dtype == np.float32
+    sin_part, cos_part = pos_encoding[:, :, 0::2], pos_encoding[:, :, 1::2]
+    assert np.allclose(sin_part ** 2 + cos_part ** 2, np.ones((1, position, d_model // 2)))
+    angs = np.arctan(sin_part / cos_part)
+    angs[angs < 0] += np.pi
+    angs[sin_part < 0] += np.pi
+    angs = angs % (2 * np.pi)
+    true_angs = ref.get_angles(np.arange(position)[:, np.newaxis], np.arange(d_model)[np.newaxis, :],
+                               d_model)[:, 0::2] % (2 * np.pi)
+    assert np.allclose(angs[0], true_angs)
+
+
+def test_masks_reproduce_the_course_examples():
+    x = np.array([[7., 6., 0., 0., 1.], [1., 2., 3., 0., 0.], [0., 0., 0., 4., 5.]])
+    mask = ref.create_padding_mask(x)
+    assert mask.shape == (3, 1, 5) and mask.dtype == np.float32
+    np.testing.assert_array_equal(mask, [[[1., 1., 0., 0., 1.]], [[1., 1., 1., 0., 0.]], [[0., 0., 0., 1., 1.]]])
+    # The notebook then shows what the mask does to a softmax over x's rows, printed in float32
+    e = np.exp(x + (1 - mask) * -1.0e9 - np.max(x + (1 - mask) * -1.0e9, axis=-1, keepdims=True))
+    masked = e / e.sum(axis=-1, keepdims=True)
+    close32(masked[0], [[7.2973627e-01, 2.6845497e-01, 0, 0, 1.8088354e-03],
+                        [2.4472848e-01, 6.6524094e-01, 0, 0, 9.0030573e-02],
+                        [6.6483547e-03, 6.6483547e-03, 0, 0, 9.8670328e-01]])
+    close32(masked[1][2], [3.3333334e-01, 3.3333334e-01, 3.3333334e-01, 0, 0])
+    look_ahead = ref.create_look_ahead_mask(3)
+    assert look_ahead.shape == (1, 3, 3) and look_ahead.dtype == np.float32
+    np.testing.assert_array_equal(look_ahead, [[[1., 0., 0.], [1., 1., 0.], [1., 1., 1.]]])
+
+
+def test_scaled_dot_product_attention_passes_the_course_test():
+    q = np.array([[1, 0, 1, 1], [0, 1, 1, 1], [1, 0, 0, 1]]).astype(np.float32)
+    k = np.array([[1, 1, 0, 1], [1, 0, 1, 1], [0, 1, 1, 0], [0, 0, 0, 1]]).astype(np.float32)
+    v = np.array([[0, 0], [1, 0], [1, 0], [1, 1]]).astype(np.float32)
+    attention, weights = ref.scaled_dot_product_attention(q, k, v, None)
+    assert weights.shape == (3, 4) and attention.shape == (3, 2) and weights.dtype == np.float32
+    close32(weights, [[0.2589478, 0.42693272, 0.15705977, 0.15705977],
+                      [0.2772748, 0.2772748, 0.2772748, 0.16817567],
+                      [0.33620113, 0.33620113, 0.12368149, 0.2039163]])
+    close32(attention, [[0.74105227, 0.15705977], [0.7227253, 0.16817567], [0.6637989, 0.2039163]])
+    mask = np.array([[[1, 1, 0, 1], [1, 1, 0, 1], [1, 1, 0, 1]]])
+    attention, weights = ref.scaled_dot_product_attention(q, k, v, mask)
+    close32(weights, [[[0.30719590187072754, 0.5064803957939148, 0.0, 0.18632373213768005],
+                       [0.3836517333984375, 0.3836517333984375, 0.0, 0.2326965481042862],
+                       [0.3836517333984375, 0.3836517333984375, 0.0, 0.2326965481042862]]])
+    close32(attention, [[[0.6928040981292725, 0.18632373213768005],
+                         [0.6163482666015625, 0.2326965481042862],
+                         [0.6163482666015625, 0.2326965481042862]]])
+
+
+@given(seed=seeds, B=st.integers(1, 2), Lq=st.integers(1, 4), Lk=st.integers(1, 4), d_k=st.integers(1, 4),
+       d_v=st.integers(1, 3), kind=st.sampled_from(["none", "padding", "look-ahead"]))
+def test_attention_follows_the_course_equations_and_its_backward_the_chain_rule(seed, B, Lq, Lk, d_k, d_v, kind):
+    Lk = Lq if kind == "look-ahead" else Lk
+    q, k, v = values(seed, (B, Lq, d_k)), values(seed + 1, (B, Lk, d_k)), values(seed + 2, (B, Lk, d_v))
+    ids = np.concatenate([np.ones((B, 1)), np.round(values(seed + 3, (B, Lk - 1), 0, 1, nonzero=False))], axis=1)
+    mask = {"none": None, "padding": ref.create_padding_mask(ids), "look-ahead": ref.create_look_ahead_mask(Lq)}[kind]
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(d_k)
+    if mask is not None:
+        scores = scores + (1.0 - mask) * -1e9
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    P = e / e.sum(axis=-1, keepdims=True)
+    output, weights = ref.scaled_dot_product_attention(q, k, v, mask)
+    np.testing.assert_allclose(weights, P, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(output, P @ v, rtol=1e-12, atol=1e-14)
+    dout = values(seed + 4, output.shape)
+    dP = dout @ np.swapaxes(v, -1, -2)
+    dS = P * (dP - np.sum(dP * P, axis=-1, keepdims=True))
+    dq, dk, dv = ref.scaled_dot_product_attention_backward(dout, q, k, v, mask)
+    np.testing.assert_allclose(dv, np.swapaxes(P, -1, -2) @ dout, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dq, dS @ k / np.sqrt(d_k), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dk, np.swapaxes(dS, -1, -2) @ q / np.sqrt(d_k), rtol=1e-10, atol=1e-12)
+
+
+def test_attention_backward_sums_over_broadcast_axes():
+    """A 2-d query against a batched mask (as in the course's test): the gradients come back in the inputs' shapes."""
+    q, k, v = values(1, (3, 4)), values(2, (4, 4)), values(3, (4, 2))
+    mask = np.array([[[1, 1, 0, 1]] * 3, [[1, 0, 1, 1]] * 3])  # (2, 3, 4)
+    output, _ = ref.scaled_dot_product_attention(q, k, v, mask)
+    dout = values(4, output.shape)
+    dq, dk, dv = ref.scaled_dot_product_attention_backward(dout, q, k, v, mask)
+    assert dq.shape == q.shape and dk.shape == k.shape and dv.shape == v.shape
+    parts = [ref.scaled_dot_product_attention_backward(dout[b], q, k, v, mask[b]) for b in range(2)]
+    for got, *per_batch in zip((dq, dk, dv), *parts):
+        np.testing.assert_allclose(got, sum(per_batch), rtol=1e-12, atol=1e-14)

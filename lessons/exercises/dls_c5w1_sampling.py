@@ -155,7 +155,7 @@ def clip_result_discarded(gradients, maxValue):
     gradients = copy.deepcopy(gradients)
     dWaa, dWax, dWya, db, dby = (gradients[k] for k in _KEYS)
     for gradient in [dWax, dWaa, dWya, db, dby]:
-        gradient = np.clip(gradient, -maxValue, maxValue)  # noqa: F841 -- the mistake: the clipped copy is dropped
+        gradient = np.clip(gradient, -maxValue, maxValue)  # the mistake: the clipped copy is dropped
     return {"dWaa": dWaa, "dWax": dWax, "dWya": dWya, "db": db, "dby": dby}
 
 

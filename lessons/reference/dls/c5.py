@@ -117,7 +117,7 @@ def rnn_backward(da, caches):
     T_x = da.shape[2]
     rnn, _ = dls_layout.rnn_to_torch(parameters)
     params = [rnn["weight_ih_l0"], rnn["weight_hh_l0"], rnn["bias_ih_l0"], rnn["bias_hh_l0"]]
-    (out, h_n), backward = F.rnn_tanh(dls_layout.sequence_to_torch(x[:, :, :T_x]), a0.T[None], params)
+    (_, h_n), backward = F.rnn_tanh(dls_layout.sequence_to_torch(x[:, :, :T_x]), a0.T[None], params)
     dinput, dh0, (dw_ih, dw_hh, db_ih, _) = backward((dls_layout.sequence_to_torch(da), np.zeros_like(h_n)))
     return {"dx": dls_layout.sequence_from_torch(dinput), "da0": dh0[0].T, "dWax": dw_ih, "dWaa": dw_hh,
             "dba": db_ih[:, None]}
@@ -215,8 +215,8 @@ def lstm_backward(da, caches):
     n_a, m, T_x = da.shape
     w_ih, w_hh, b = _lstm_params(parameters)
     params = [w_ih, w_hh, b, np.zeros_like(b)]
-    (out, (h_n, c_n)), backward = F.lstm(dls_layout.sequence_to_torch(x[:, :, :T_x]), a0.T[None], c0.T[None],
-                                         params)
+    (_, (h_n, c_n)), backward = F.lstm(dls_layout.sequence_to_torch(x[:, :, :T_x]), a0.T[None], c0.T[None],
+                                       params)
     dinput, dh0, _, (dw_ih, dw_hh, db, _) = backward((dls_layout.sequence_to_torch(da),
                                                       (np.zeros_like(h_n), np.zeros_like(c_n))))
     return {"dx": dls_layout.sequence_from_torch(dinput), "da0": dh0[0].T, **_lstm_gradients(n_a, dw_ih, dw_hh, db)}
