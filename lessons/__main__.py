@@ -26,7 +26,8 @@ def cmd_list(args) -> int:
             print({"dls": "Deep Learning Specialization", "cs231n": "CS231n",
                    "beyond": "Beyond the courses"}.get(group, group))
         state = progress.status(done, lesson.name)
-        print(f"  {i:>2}  {lesson.name:<{width}}  {state:<11}  {lesson.title}: {lesson.covers}")
+        print(f"  {i:>2}  {lesson.name:<{width}}  {state:<11}  {lesson.title}")
+        print(f"      {'':<{width}}  {'':<11}  {lesson.covers}")
     passing = sum(progress.status(done, lesson.name) == "passing" for lesson in lessons)
     print(f"{passing} of {len(lessons)} passing. Start one with: python -m lessons start NAME")
     return 0

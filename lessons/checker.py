@@ -258,16 +258,17 @@ def _relations(expected, got) -> list[str]:
         tol = dict(rtol=1e-6, atol=1e-9 * max(1.0, float(np.abs(ef).max())))
         if ef.shape == gf.shape and np.allclose(gf, ef, **tol):
             continue
+        swapped = _swapped_axes(ef, gf, tol)
         if ef.ndim == 2 and gf.shape == ef.shape[::-1] and np.allclose(gf, ef.T, **tol):
             out.append(f"your {label} is the expected {label} transposed")
+        elif swapped:
+            out.append(f"your {label} is the expected {label} with axes {swapped[0]} and {swapped[1]} swapped")
         elif ef.shape != gf.shape:
             continue
         elif np.allclose(gf, 0, **tol):
             out.append(f"your {label} is all zeros: is the gradient assigned, or only initialised?")
         elif np.allclose(gf, -ef, **tol):
             out.append(f"your {label} has the wrong sign everywhere")
-        elif ef.ndim == 2 and ef.shape[0] == ef.shape[1] and np.allclose(gf, ef.T, **tol):
-            out.append(f"your {label} is the expected {label} transposed")
         else:
             denom = float(np.sum(ef * ef))
             c = float(np.sum(gf * ef)) / denom if denom > 0 else 0.0
@@ -275,6 +276,16 @@ def _relations(expected, got) -> list[str]:
                 out.append(f"your {label} is {c:.6g} times the expected one: a factor missing or extra "
                            f"(1/m, a 2 from a square, the batch size?)")
     return out
+
+
+def _swapped_axes(e: np.ndarray, g: np.ndarray, tol: dict) -> tuple | None:
+    """The pair of axes whose swap turns ``e`` into ``g`` (a transposed gradient in any rank), if there is one."""
+    for i in range(e.ndim):
+        for j in range(i + 1, e.ndim):
+            t = np.swapaxes(e, i, j)
+            if t.shape == g.shape and not np.allclose(t, e, **tol) and np.allclose(g, t, **tol):
+                return i, j
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------------
