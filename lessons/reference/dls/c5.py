@@ -30,7 +30,6 @@ recurrent conversions) and back; a backward rebuilds the layer's closure from th
 """
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -229,14 +228,11 @@ def lstm_backward(da, caches):
 def clip(gradients, maxValue):
     """Clip each of ``dWaa, dWax, dWya, db, dby`` elementwise to ``[-maxValue, maxValue]``; returns a new dict.
 
-    The caller's arrays are left as they were (the course deep-copies first). scratch has no elementwise clipping
-    utility (only ``clip_grad_norm_``, which rescales all gradients together), so this is ``np.clip`` itself.
+    The caller's arrays are left as they were (the course deep-copies them and clips the copies; ``np.clip`` without
+    ``out=`` returns new arrays, to the same effect). scratch has no elementwise clipping utility (only
+    ``clip_grad_norm_``, which rescales all gradients together), so this is ``np.clip`` itself.
     """
-    gradients = copy.deepcopy(gradients)
-    out = {}
-    for key in ("dWaa", "dWax", "dWya", "db", "dby"):
-        out[key] = np.clip(gradients[key], -maxValue, maxValue)
-    return out
+    return {key: np.clip(gradients[key], -maxValue, maxValue) for key in ("dWaa", "dWax", "dWya", "db", "dby")}
 
 
 def sample(parameters, char_to_ix, seed):
