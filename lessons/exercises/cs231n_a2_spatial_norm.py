@@ -123,10 +123,12 @@ def spatial_groupnorm_backward(dout, cache):
 # Cases
 
 
-def _spatial_shape(draw, N_min=1):
+def _spatial_shape(draw, values_min=2):
+    """``(N, H, W)`` with at least ``values_min`` values per channel: one has no variance to normalise with, and
+    with two every xhat is +-1, so a backward's true dx is ~0 (3 for backwards)."""
     while True:
-        N, H, W = draw(st.integers(N_min, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
-        if N * H * W >= 2:  # one value per channel has no variance to normalise with
+        N, H, W = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        if N * H * W >= values_min:
             return N, H, W
 
 
@@ -149,7 +151,7 @@ def sbn_forward_case(draw):
 
 @st.composite
 def sbn_backward_case(draw):
-    N, H, W = _spatial_shape(draw)
+    N, H, W = _spatial_shape(draw, 3)
     C = draw(st.integers(1, 3))
     seed = draw(seeds)
     return {"x": values(seed, (N, C, H, W)), "gamma": values(seed + 1, (C,)), "beta": values(seed + 2, (C,)),
@@ -157,12 +159,14 @@ def sbn_backward_case(draw):
 
 
 @st.composite
-def gn_case(draw):
+def gn_case(draw, group_min=2):
+    """Groups of at least ``group_min`` values (one has no variance, and PyTorch refuses N * C/G * H * W = 1; with
+    two every xhat is +-1 and a backward's true dx is ~0, so backwards take 3)."""
     G, per_group = draw(st.integers(1, 3)), draw(st.integers(1, 2))
     C = G * per_group
     while True:
         N, H, W = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
-        if N * per_group * H * W >= 2:  # a group of one value has no variance (PyTorch refuses it too)
+        if per_group * H * W >= group_min:
             break
     seed = draw(seeds)
     gn_param = {"eps": draw(st.sampled_from([1e-5, 0.01]))} if draw(st.booleans()) else {}
@@ -389,7 +393,7 @@ TASKS = [
         Mistake("the statistics include the batch axis; group norm standardises each example's groups on their "
                 "own, without batch statistics", gn_forward_with_batch),
     ]),
-    Task("spatial_groupnorm_backward", gn_case(), run_gn_backward, grad=grad_gn, mistakes=[
+    Task("spatial_groupnorm_backward", gn_case(group_min=3), run_gn_backward, grad=grad_gn, mistakes=[
         Mistake("dgamma and dbeta are (C,); they must keep gamma's shape (1, C, 1, 1): sum over (0, 2, 3) with "
                 "keepdims=True", gn_backward_flat_params),
         Mistake("dx is missing the path through the group's mean, -(1/n) sum(dxhat) over the group (times "
