@@ -247,3 +247,51 @@ def test_notebook_check_cell_runs_in_a_kernel(tmp_path):
     assert "diagnosis: dx is the mask [x > 0] alone: multiply it by dout" in planted
     # the CLI reads notebooks too
     assert main(["check", path]) == 1
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The README's worked example is the checker's real output
+
+_LEARNER_CONV_BACKWARD = '''
+from lessons.reference.dls.c4 import zero_pad, conv_single_step, conv_forward
+
+
+def conv_backward(dZ, cache):
+    A_prev, W, b, hparameters = cache
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    f, f, n_C_prev, n_C = W.shape
+    stride, pad = hparameters["stride"], hparameters["pad"]
+    m, n_H, n_W, n_C = dZ.shape
+    dA_prev_pad = zero_pad(np.zeros(A_prev.shape), pad)
+    A_prev_pad = zero_pad(A_prev, pad)
+    dW = np.zeros(W.shape)
+    db = np.zeros(b.shape)
+    for i in range(m):
+        dW = np.zeros(W.shape)
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    vs, hs = h * stride, w * stride
+                    a_slice = A_prev_pad[i, vs:vs + f, hs:hs + f, :]
+                    dA_prev_pad[i, vs:vs + f, hs:hs + f, :] += W[:, :, :, c] * dZ[i, h, w, c]
+                    dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
+                    db[:, :, :, c] += dZ[i, h, w, c]
+    dA_prev = dA_prev_pad[:, pad:n_H_prev + pad, pad:n_W_prev + pad, :] if pad else dA_prev_pad
+    return dA_prev, dW, db
+'''
+
+
+def test_readme_worked_example_is_real_output(tmp_path, capsys):
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
+    section = readme[readme.index("**A failing check.**"):]
+    shown = section[section.index("```\ndls/c4w1-conv"):].split("```")[1].strip("\n")
+    main(["start", "dls/c4w1-conv", "--folder", str(tmp_path)])
+    path = tmp_path / "dls_c4w1_conv.py"
+    source = path.read_text()
+    i = source.rindex("# %%\n# Check every function")
+    path.write_text(source[:i] + "# %%" + _LEARNER_CONV_BACKWARD + "\n\n" + source[i:])
+    capsys.readouterr()
+    main(["check", str(path)])
+    out = capsys.readouterr().out
+    timing = re.compile(r"\(checked in [0-9.]+ s\)")
+    assert timing.sub("", out).strip() == timing.sub("", shown).strip()
