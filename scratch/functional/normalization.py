@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from scratch._checks import check_float, check_grad, check_min_ndim, check_ndim, check_optional_float, fmt_shape
+from scratch._checks import check_float, check_grad, check_min_ndim, check_optional_float, fmt_shape
 
 try:
     from scratch.functional import _normalization_kernels as _kernels
