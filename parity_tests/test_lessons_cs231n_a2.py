@@ -8,7 +8,7 @@ BatchNormalization.ipynb and ConvolutionalNetworks.ipynb); the expected numbers 
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from lessons.core import values
@@ -157,7 +157,6 @@ def _staged_backward(dout, x, gamma, axis, eps):
     return dx, np.sum(dout * xhat, axis=0), np.sum(dout, axis=0)
 
 
-@settings(max_examples=25)
 @given(seed=seeds, N=st.integers(2, 5), D=st.integers(1, 4), momentum=st.sampled_from([None, 0.9, 0.7]),
        eps=st.sampled_from([None, 1e-5, 0.1]), tracked=st.booleans())
 def test_batchnorm_follows_the_course_equations(seed, N, D, momentum, eps, tracked):
@@ -197,7 +196,6 @@ def test_batchnorm_follows_the_course_equations(seed, N, D, momentum, eps, track
     np.testing.assert_array_equal(bn_param["running_var"], stored_var)
 
 
-@settings(max_examples=25)
 @given(seed=seeds, N=st.integers(1, 4), D=st.integers(2, 5), eps=st.sampled_from([None, 0.1]))
 def test_layernorm_follows_the_course_equations(seed, N, D, eps):
     x, gamma, beta, dout = (values(seed, (N, D)), values(seed + 1, (D,)), values(seed + 2, (D,)),
@@ -324,7 +322,6 @@ def _conv_backward_loops(dout, x, w, stride, pad):
     return dxpad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]], dw, dout.sum(axis=(0, 2, 3))
 
 
-@settings(max_examples=25)
 @given(seed=seeds, N=st.integers(1, 2), C=st.integers(1, 3), F=st.integers(1, 3), HH=st.integers(1, 3),
        WW=st.integers(1, 3), stride=st.integers(1, 3), pad=st.integers(0, 2), Ho=st.integers(1, 3),
        Wo=st.integers(1, 3))
@@ -340,7 +337,6 @@ def test_conv_follows_the_course_equations(seed, N, C, F, HH, WW, stride, pad, H
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-@settings(max_examples=25)
 @given(seed=seeds, N=st.integers(1, 2), C=st.integers(1, 2), ph=st.integers(1, 3), pw=st.integers(1, 3),
        stride=st.integers(1, 3), Ho=st.integers(1, 3), Wo=st.integers(1, 3), ties=st.booleans())
 def test_max_pool_follows_the_course_equations(seed, N, C, ph, pw, stride, Ho, Wo, ties):
@@ -457,7 +453,6 @@ def test_spatial_groupnorm_backward_passes_the_course_gradient_check():
 # Spatial batch norm and group norm: the course's equations, written out
 
 
-@settings(max_examples=25)
 @given(seed=seeds, N=st.integers(1, 3), C=st.integers(1, 3), H=st.integers(1, 3), W=st.integers(2, 3),
        momentum=st.sampled_from([None, 0.8]))
 def test_spatial_batchnorm_follows_the_course_equations(seed, N, C, H, W, momentum):
@@ -487,7 +482,6 @@ def test_spatial_batchnorm_follows_the_course_equations(seed, N, C, H, W, moment
     np.testing.assert_allclose(out, g * (x - rm1) / np.sqrt(rv1 + 1e-5) + b, rtol=1e-10, atol=1e-10)
 
 
-@settings(max_examples=25)
 @given(seed=seeds, N=st.integers(1, 2), G=st.integers(1, 3), per_group=st.integers(1, 2), H=st.integers(1, 3),
        W=st.integers(2, 3), eps=st.sampled_from([None, 0.1]))
 def test_spatial_groupnorm_follows_the_course_equations(seed, N, G, per_group, H, W, eps):
