@@ -12,11 +12,16 @@ collection error from a syntax slip, no tests selected) counts as not caught: a 
 from __future__ import annotations
 
 import argparse
+import atexit
+import json
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -50,6 +55,38 @@ def _not_copied(folder: str, names: list[str]) -> list[str]:
     return [n for n in names if n == ".hypothesis"]
 
 
+class _Zygote:
+    """A warm ``mutant_zygote.py`` process (imports done once) that forks a pytest run per mutant. One per thread."""
+
+    def __init__(self):
+        script = Path(__file__).with_name("mutant_zygote.py")
+        env = {k: v for k, v in os.environ.items() if k != "PARITY_RECORD_DIR"}
+        self.proc = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, cwd=tempfile.gettempdir(), env=env)
+        atexit.register(self.close)
+
+    def run(self, root: Path, env: dict, args: list, log: Path, timeout: float) -> int:
+        job = {"root": str(root), "env": env, "args": args, "log": str(log)}
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+        pid = json.loads(self.proc.stdout.readline())["pid"]
+        if not select.select([self.proc.stdout], [], [], timeout)[0]:
+            os.kill(pid, signal.SIGKILL)
+            self.proc.stdout.readline()
+            raise subprocess.TimeoutExpired(args, timeout)
+        return json.loads(self.proc.stdout.readline())["code"]
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+
+
+_zygotes = threading.local()
+# The zygote forks: POSIX only. MUTATION_NO_ZYGOTE=1 runs each mutant in a fresh interpreter instead (slower).
+USE_ZYGOTE = hasattr(os, "fork") and not os.environ.get("MUTATION_NO_ZYGOTE")
+
+
 def run_mutant(mutant: Mutant, timeout: float = 600.0) -> tuple[bool, str, float]:
     """(caught, pytest's tail, seconds)."""
     start = time.perf_counter()
@@ -62,14 +99,23 @@ def run_mutant(mutant: Mutant, timeout: float = 600.0) -> tuple[bool, str, float
             else:
                 shutil.copy2(src, root / name)
         apply(mutant, root)
-        env = dict(os.environ, HYPOTHESIS_PROFILE="mutation", PYTHONPATH=str(root), PYTHONDONTWRITEBYTECODE="1",
-                   MUTANT_ROOT=str(root))
-        env.pop("PARITY_RECORD_DIR", None)
-        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-               "--hypothesis-seed=0", *mutant.tests]
-        proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
-        return proc.returncode == 1, tail, time.perf_counter() - start
+        env = {"HYPOTHESIS_PROFILE": "mutation", "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1",
+               "MUTANT_ROOT": str(root)}
+        args = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "--hypothesis-seed=0", *mutant.tests]
+        if USE_ZYGOTE:
+            if not hasattr(_zygotes, "zygote"):
+                _zygotes.zygote = _Zygote()
+            log = root / "pytest.log"
+            code = _zygotes.zygote.run(root, env, args, log, timeout)
+            output = log.read_text()
+        else:
+            full_env = dict(os.environ, **env)
+            full_env.pop("PARITY_RECORD_DIR", None)
+            proc = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=root, env=full_env,
+                                  capture_output=True, text=True, timeout=timeout)
+            code, output = proc.returncode, proc.stdout + proc.stderr
+        tail = "\n".join(output.strip().splitlines()[-3:])
+        return code == 1, tail, time.perf_counter() - start
 
 
 def main(argv=None) -> int:
