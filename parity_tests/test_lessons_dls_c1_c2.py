@@ -97,6 +97,19 @@ def test_c1w2_optimize_and_predict_reproduce_the_course_examples():
     np.testing.assert_array_equal(pred, [[1., 0., 1.]])
 
 
+def test_c1w2_model_reproduces_the_course_example():
+    np.random.seed(0)
+    Y, X = np.array([1, 0, 0, 1, 0, 0, 1]).reshape(1, 7), np.random.randn(4, 7)
+    x_test, y_test = np.random.randn(4, 3), np.array([0, 1, 0])
+    d = c1.model(X, Y, x_test, y_test, num_iterations=50, learning_rate=0.01)
+    _published(d["costs"], [0.69314718])
+    _published(d["w"], [[0.08639757], [-0.08231268], [-0.11798927], [0.12866053]])
+    _exactly(d["b"], -0.03983236094816321)
+    np.testing.assert_array_equal(d["Y_prediction_test"], [[1., 1., 0.]])
+    np.testing.assert_array_equal(d["Y_prediction_train"], [[1., 1., 0., 1., 0., 0., 1.]])
+    assert d["learning_rate"] == 0.01 and d["num_iterations"] == 50
+
+
 @few
 @given(seed=seeds, n=st.integers(1, 4), m=st.integers(1, 4))
 def test_c1w2_adapters_follow_the_course_equations(seed, n, m):
@@ -202,6 +215,22 @@ def test_c1w3_adapters_follow_the_course_equations(seed, n_x, n_h, m):
 
 # ================================================================================================================
 # Course 1 week 4: L layers
+
+
+def test_c1w4_initializations_reproduce_the_course_examples():
+    p = c1.initialize_parameters(3, 2, 1)
+    _published(p["W1"], [[0.01624345, -0.00611756, -0.00528172], [-0.01072969, 0.00865408, -0.02301539]])
+    _published(p["W2"], [[0.01744812, -0.00761207]])
+    assert p["b1"].shape == (2, 1) and p["b2"].shape == (1, 1) and not p["b1"].any() and not p["b2"].any()
+    p = c1.initialize_parameters_deep([5, 4, 3])
+    _published(p["W1"], [[0.01788628, 0.0043651, 0.00096497, -0.01863493, -0.00277388],
+                         [-0.00354759, -0.00082741, -0.00627001, -0.00043818, -0.00477218],
+                         [-0.01313865, 0.00884622, 0.00881318, 0.01709573, 0.00050034],
+                         [-0.00404677, -0.0054536, -0.01546477, 0.00982367, -0.01101068]])
+    _published(p["W2"], [[-0.01185047, -0.0020565, 0.01486148, 0.00236716],
+                         [-0.01023785, -0.00712993, 0.00625245, -0.00160513],
+                         [-0.00768836, -0.00230031, 0.00745056, 0.01976111]])
+    assert p["b2"].shape == (3, 1) and not p["b2"].any() and len(p) == 4
 
 
 def test_c1w4_forwards_reproduce_the_course_examples():

@@ -102,6 +102,20 @@ def predict(w, b, X):
     """Returns Y_prediction, a (1, m) array of 0.0 / 1.0."""
     raise NotImplementedError
 '''),
+    Markdown("""
+## 6. The whole model
+
+Put the pieces together: start from zeros (as many weights as `X_train` has rows), run `optimize` on the training
+set, and predict the labels of both sets with the trained `w`, `b`. Return the dict
+
+    {"costs": costs, "Y_prediction_test": ..., "Y_prediction_train": ..., "w": w, "b": b,
+     "learning_rate": learning_rate, "num_iterations": num_iterations}
+"""),
+    Code('''
+def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+    """Trains logistic regression on (X_train, Y_train) and predicts both sets. Returns the dict above."""
+    raise NotImplementedError
+'''),
 ]
 
 
@@ -149,6 +163,16 @@ def predict_case(draw):
     return _logistic(draw, labels=False)
 
 
+@st.composite
+def model_case(draw):
+    n, m, m_test = draw(st.integers(1, 4)), draw(st.integers(1, 5)), draw(st.integers(1, 3))
+    seed = draw(seeds)
+    return {"X_train": values(seed, (n, m)), "Y_train": (values(seed + 1, (1, m)) > 0).astype(np.int64),
+            "X_test": values(seed + 2, (n, m_test)), "Y_test": (values(seed + 3, (1, m_test)) > 0).astype(np.int64),
+            "num_iterations": draw(st.sampled_from([1, 3, 50])), "learning_rate": draw(st.sampled_from([0.01, 0.5])),
+            "seed": seed}
+
+
 # --------------------------------------------------------------------------------------------------------------
 # How each function is run on a case, and its gradient for central differences
 
@@ -183,6 +207,14 @@ def run_optimize(f, c):
 
 def run_predict(f, c):
     return {"Y_prediction": f.predict(c["w"], c["b"], c["X"])}
+
+
+def run_model(f, c):
+    d = f.model(c["X_train"], c["Y_train"], c["X_test"], c["Y_test"], num_iterations=c["num_iterations"],
+                learning_rate=c["learning_rate"], print_cost=False)
+    return {"w": d.get("w"), "b": d.get("b"), "costs": np.array([float(np.squeeze(k)) for k in d.get("costs", [])]),
+            "Y_prediction_train": d.get("Y_prediction_train"), "Y_prediction_test": d.get("Y_prediction_test"),
+            "learning_rate": d.get("learning_rate"), "num_iterations": d.get("num_iterations")}
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -277,6 +309,22 @@ def predict_threshold_on_z(w, b, X):
     return ((np.dot(w.T, X) + b) > 0.5).astype(float)
 
 
+def _model(swap_sets=False, fixed_rate=None):
+    def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+        w, b = ref.initialize_with_zeros(X_train.shape[0])
+        params, grads, costs = ref.optimize(w, b, X_train, Y_train, num_iterations, fixed_rate or learning_rate)
+        w, b = params["w"], params["b"]
+        train, test = (X_test, X_train) if swap_sets else (X_train, X_test)
+        return {"costs": costs, "Y_prediction_test": ref.predict(w, b, test),
+                "Y_prediction_train": ref.predict(w, b, train), "w": w, "b": b, "learning_rate": learning_rate,
+                "num_iterations": num_iterations}
+    return model
+
+
+model_sets_swapped = _model(swap_sets=True)
+model_default_rate = _model(fixed_rate=0.5)
+
+
 # --------------------------------------------------------------------------------------------------------------
 
 TASKS = [
@@ -315,13 +363,19 @@ TASKS = [
         Mistake("the threshold 0.5 is applied to w^T X + b; it is for the probability sigmoid(w^T X + b) (the "
                 "score's own threshold would be 0)", predict_threshold_on_z),
     ]),
+    Task("model", model_case(), run_model, examples=15, mistakes=[
+        Mistake("the two predictions are swapped: Y_prediction_test = predict(w, b, X_test) and "
+                "Y_prediction_train = predict(w, b, X_train)", model_sets_swapped),
+        Mistake("optimize runs with the learning rate 0.5 whatever model is given: pass learning_rate on",
+                model_default_rate),
+    ]),
 ]
 
 LESSON = Lesson(
     name="dls/c1w2-logistic",
     title="Logistic regression as a neural network",
     course="Deep Learning Specialization, course 1 week 2 (Logistic Regression with a Neural Network mindset)",
-    covers="sigmoid, initialize_with_zeros, propagate, optimize, predict",
+    covers="sigmoid, initialize_with_zeros, propagate, optimize, predict, model",
     reference=ref,
     cells=CELLS,
     tasks=TASKS,

@@ -50,6 +50,28 @@ def sigmoid_backward(dA, cache):
     return dA * s * (1 - s)
 '''),
     Markdown("""
+## 0. Initialisation
+
+Small random weights break the symmetry between the units of a layer; zero biases are fine. First for a two-layer
+network, then for any list `layer_dims = [n_0, n_1, ..., n_L]`:
+
+    W[l] = np.random.randn(n_l, n_{l-1}) * 0.01          b[l] = np.zeros((n_l, 1))
+
+Seed NumPy's generator as the course does, so that your numbers are the course's: `np.random.seed(1)` at the start
+of `initialize_parameters`, `np.random.seed(3)` at the start of `initialize_parameters_deep`, then draw the weights
+in layer order.
+"""),
+    Code('''
+def initialize_parameters(n_x, n_h, n_y):
+    """Returns {"W1": (n_h, n_x), "b1": (n_h, 1), "W2": (n_y, n_h), "b2": (n_y, 1)}."""
+    raise NotImplementedError
+
+
+def initialize_parameters_deep(layer_dims):
+    """Returns {"W1", "b1", ..., "WL", "bL"}: W[l] (n_l, n_{l-1}) small random, b[l] (n_l, 1) zeros."""
+    raise NotImplementedError
+'''),
+    Markdown("""
 ## 1. Forward, one layer at a time
 
     Z = W A_prev + b                (n_l, m)
@@ -155,6 +177,17 @@ def linear_case(draw, activation=False):
     return case
 
 
+@st.composite
+def sizes_case(draw):
+    return {"n_x": draw(st.integers(1, 4)), "n_h": draw(st.integers(1, 4)), "n_y": draw(st.integers(1, 3)),
+            "seed": draw(seeds)}
+
+
+@st.composite
+def dims_case(draw):
+    return {"layer_dims": draw(st.lists(st.integers(1, 5), min_size=2, max_size=4)), "seed": draw(seeds)}
+
+
 def _network(seed, dims):
     p = {}
     for l in range(1, len(dims)):
@@ -194,6 +227,18 @@ def update_case(draw):
 #
 # The course's dW, db are gradients of the MEAN over the m examples, while the checker's central differences are of
 # sum(Z * dZ): the single-layer gradchecks compare m * dW and m * db.
+
+
+def run_initialize_parameters(f, c):
+    np.random.seed(c["seed"])  # a learner who forgets the course's own seed draws from here
+    p = f.initialize_parameters(c["n_x"], c["n_h"], c["n_y"])
+    return {k: p.get(k) for k in ("W1", "b1", "W2", "b2")}
+
+
+def run_initialize_parameters_deep(f, c):
+    np.random.seed(c["seed"])
+    p = f.initialize_parameters_deep(list(c["layer_dims"]))
+    return {k: p.get(k) for l in range(1, len(c["layer_dims"])) for k in (f"W{l}", f"b{l}")}
 
 
 def run_linear_forward(f, c):
@@ -283,6 +328,35 @@ def run_update_parameters(f, c):
 
 # --------------------------------------------------------------------------------------------------------------
 # Known mistakes, each written the way a learner would make it
+
+
+def initialize_parameters_unscaled(n_x, n_h, n_y):
+    np.random.seed(1)
+    return {"W1": np.random.randn(n_h, n_x), "b1": np.zeros((n_h, 1)), "W2": np.random.randn(n_y, n_h),
+            "b2": np.zeros((n_y, 1))}
+
+
+def initialize_parameters_no_seed(n_x, n_h, n_y):
+    return {"W1": np.random.randn(n_h, n_x) * 0.01, "b1": np.zeros((n_h, 1)),
+            "W2": np.random.randn(n_y, n_h) * 0.01, "b2": np.zeros((n_y, 1))}
+
+
+def initialize_parameters_deep_transposed(layer_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l - 1], layer_dims[l]) * 0.01
+        parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_deep_one_layer_short(layer_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layer_dims) - 1):
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
+        parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+    return parameters
 
 
 def linear_forward_no_bias(A, W, b):
@@ -392,6 +466,18 @@ def update_parameters_in_place(params, grads, learning_rate):
 # --------------------------------------------------------------------------------------------------------------
 
 TASKS = [
+    Task("initialize_parameters", sizes_case(), run_initialize_parameters, examples=10, mistakes=[
+        Mistake("the weights are not multiplied by 0.01: the course starts them small, "
+                "np.random.randn(n_h, n_x) * 0.01", initialize_parameters_unscaled),
+        Mistake("the generator is not seeded: start with np.random.seed(1), as the course does",
+                initialize_parameters_no_seed),
+    ]),
+    Task("initialize_parameters_deep", dims_case(), run_initialize_parameters_deep, examples=10, mistakes=[
+        Mistake("W[l] has the shape (n_{l-1}, n_l), the transpose: it multiplies A[l-1] from the left, so "
+                "np.random.randn(layer_dims[l], layer_dims[l - 1])", initialize_parameters_deep_transposed),
+        Mistake("the last layer is missing: layer_dims has L + 1 entries for L layers, so the loop runs "
+                "for l in range(1, len(layer_dims))", initialize_parameters_deep_one_layer_short),
+    ]),
     Task("linear_forward", linear_case(), run_linear_forward, mistakes=[
         Mistake("the bias b is never added: Z = W A + b", linear_forward_no_bias),
     ]),
@@ -448,7 +534,7 @@ LESSON = Lesson(
     name="dls/c1w4-deep",
     title="A deep network, step by step",
     course="Deep Learning Specialization, course 1 week 4 (Building your Deep Neural Network: Step by Step)",
-    covers="linear/activation forward and backward, L_model_forward/backward, cost, update (relu x L-1, sigmoid)",
+    covers="initialisation, linear/activation forward and backward, L_model_forward/backward, cost, update",
     reference=ref,
     cells=CELLS,
     tasks=TASKS,

@@ -33,11 +33,11 @@ from scratch.optim import SGD
 
 __all__ = [
     # week 2: logistic regression
-    "sigmoid", "initialize_with_zeros", "propagate", "optimize", "predict",
+    "sigmoid", "initialize_with_zeros", "propagate", "optimize", "predict", "model",
     # week 3: one hidden layer
     "forward_propagation", "compute_cost", "backward_propagation", "update_parameters",
     # week 4: L layers
-    "linear_forward", "linear_activation_forward", "L_model_forward", "linear_backward",
+    "initialize_parameters", "initialize_parameters_deep", "linear_forward", "linear_activation_forward", "L_model_forward", "linear_backward",
     "linear_activation_backward", "L_model_backward",
 ]
 
@@ -149,6 +149,21 @@ def predict(w, b, X):
     return (A > 0.5).astype(np.float64)
 
 
+def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+    """The whole of week 2: zeros, ``optimize``, then ``predict`` on both sets. Returns the course's dict ``{"costs",
+    "Y_prediction_test", "Y_prediction_train", "w", "b", "learning_rate", "num_iterations"}``."""
+    w, b = initialize_with_zeros(X_train.shape[0])
+    params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
+    w, b = params["w"], params["b"]
+    Y_prediction_test = predict(w, b, X_test)
+    Y_prediction_train = predict(w, b, X_train)
+    if print_cost:
+        print("train accuracy: {} %".format(100 - np.mean(np.abs(Y_prediction_train - Y_train)) * 100))
+        print("test accuracy: {} %".format(100 - np.mean(np.abs(Y_prediction_test - Y_test)) * 100))
+    return {"costs": costs, "Y_prediction_test": Y_prediction_test, "Y_prediction_train": Y_prediction_train,
+            "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Week 3: one hidden tanh layer, a sigmoid output
 
@@ -208,6 +223,32 @@ def update_parameters(parameters, grads, learning_rate=1.2):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Week 4: an L-layer network, [LINEAR -> RELU] x (L-1) -> LINEAR -> SIGMOID
+
+
+def initialize_parameters(n_x, n_h, n_y):
+    """Week 4's two-layer initialisation: ``np.random.seed(1)``, then ``W1 = randn(n_h, n_x) * 0.01``,
+    ``W2 = randn(n_y, n_h) * 0.01``, biases zero.
+
+    (Week 3 has a function of the same name that does not seed itself; week 3's lesson does not check it.)
+    ``scratch.nn.init.normal_`` draws from a ``Generator``, not NumPy's global stream the course seeds, so the
+    draws are the course's own ``np.random.randn``.
+    """
+    np.random.seed(1)
+    W1 = np.random.randn(n_h, n_x) * 0.01
+    b1 = init.zeros_(np.empty((n_h, 1)))
+    W2 = np.random.randn(n_y, n_h) * 0.01
+    b2 = init.zeros_(np.empty((n_y, 1)))
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+
+
+def initialize_parameters_deep(layer_dims):
+    """``np.random.seed(3)``, then ``W[l] = randn(n_l, n_{l-1}) * 0.01`` for ``l = 1, ..., L``, biases zero."""
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
+        parameters["b" + str(l)] = init.zeros_(np.empty((layer_dims[l], 1)))
+    return parameters
 
 
 def linear_forward(A, W, b):
