@@ -249,3 +249,110 @@ def test_temporal_layers_follow_the_course_equations(N, T, V, seed):
     for n, t in np.ndindex(y.shape):
         dW[y[n, t]] += dout[n, t]
     np.testing.assert_allclose(a3.word_embedding_backward(dout, cache), dW, rtol=1e-12, atol=1e-14)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The LSTM: the course's examples (LSTM_Captioning.ipynb)
+
+
+def test_lstm_step_forward_reproduces_the_course_example():
+    N, D, H = 3, 4, 5
+    x = np.linspace(-0.4, 1.2, num=N * D).reshape(N, D)
+    prev_h = np.linspace(-0.3, 0.7, num=N * H).reshape(N, H)
+    prev_c = np.linspace(-0.4, 0.9, num=N * H).reshape(N, H)
+    Wx = np.linspace(-2.1, 1.3, num=4 * D * H).reshape(D, 4 * H)
+    Wh = np.linspace(-0.7, 2.2, num=4 * H * H).reshape(H, 4 * H)
+    b = np.linspace(0.3, 0.7, num=4 * H)
+    next_h, next_c, _ = a3.lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)
+    expected_next_h = np.asarray([
+        [0.24635157, 0.28610883, 0.32240467, 0.35525807, 0.38474904],
+        [0.49223563, 0.55611431, 0.61507696, 0.66844003, 0.7159181],
+        [0.56735664, 0.66310127, 0.74419266, 0.80889665, 0.858299]])
+    expected_next_c = np.asarray([
+        [0.32986176, 0.39145139, 0.451556, 0.51014116, 0.56717407],
+        [0.66382255, 0.76674007, 0.87195994, 0.97902709, 1.08751345],
+        [0.74192008, 0.90592151, 1.07717006, 1.25120233, 1.42395676]])
+    np.testing.assert_allclose(next_h, expected_next_h, **PRINTED)
+    np.testing.assert_allclose(next_c, expected_next_c, **PRINTED)
+
+
+def test_lstm_forward_reproduces_the_course_example():
+    N, D, H, T = 2, 5, 4, 3
+    x = np.linspace(-0.4, 0.6, num=N * T * D).reshape(N, T, D)
+    h0 = np.linspace(-0.4, 0.8, num=N * H).reshape(N, H)
+    Wx = np.linspace(-0.2, 0.9, num=4 * D * H).reshape(D, 4 * H)
+    Wh = np.linspace(-0.3, 0.6, num=4 * H * H).reshape(H, 4 * H)
+    b = np.linspace(0.2, 0.7, num=4 * H)
+    h, _ = a3.lstm_forward(x, h0, Wx, Wh, b)
+    expected_h = np.asarray([
+        [[0.01764008, 0.01823233, 0.01882671, 0.0194232],
+         [0.11287491, 0.12146228, 0.13018446, 0.13902939],
+         [0.31358768, 0.33338627, 0.35304453, 0.37250975]],
+        [[0.45767879, 0.4761092, 0.4936887, 0.51041945],
+         [0.6704845, 0.69350089, 0.71486014, 0.7346449],
+         [0.81733511, 0.83677871, 0.85403753, 0.86935314]]])
+    np.testing.assert_allclose(h, expected_h, **PRINTED)
+
+
+def test_lstm_step_backward_passes_the_course_gradient_check():
+    np.random.seed(231)
+    N, D, H = 4, 5, 6
+    x, prev_h, prev_c = np.random.randn(N, D), np.random.randn(N, H), np.random.randn(N, H)
+    Wx, Wh, b = np.random.randn(D, 4 * H), np.random.randn(H, 4 * H), np.random.randn(4 * H)
+    next_h, next_c, cache = a3.lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)
+    dnext_h, dnext_c = np.random.randn(*next_h.shape), np.random.randn(*next_c.shape)
+    grads = a3.lstm_step_backward(dnext_h, dnext_c, cache)
+    args = [x, prev_h, prev_c, Wx, Wh, b]
+    for k, g in enumerate(grads):
+        def fh(v, k=k):
+            return a3.lstm_step_forward(*(v if j == k else a for j, a in enumerate(args)))[0]
+
+        def fc(v, k=k):
+            return a3.lstm_step_forward(*(v if j == k else a for j, a in enumerate(args)))[1]
+        num = numeric_gradient(fh, args[k].copy(), dnext_h) + numeric_gradient(fc, args[k].copy(), dnext_c)
+        assert rel_error(g, num) < 1e-6
+
+
+def test_lstm_backward_passes_the_course_gradient_check():
+    np.random.seed(231)
+    N, D, T, H = 2, 3, 10, 6
+    x, h0 = np.random.randn(N, T, D), np.random.randn(N, H)
+    Wx, Wh, b = np.random.randn(D, 4 * H), np.random.randn(H, 4 * H), np.random.randn(4 * H)
+    out, cache = a3.lstm_forward(x, h0, Wx, Wh, b)
+    dout = np.random.randn(*out.shape)
+    grads = a3.lstm_backward(dout, cache)
+    args = [x, h0, Wx, Wh, b]
+    for k, g in enumerate(grads):
+        def f(v, k=k):
+            return a3.lstm_forward(*(v if j == k else a for j, a in enumerate(args)))[0]
+        assert rel_error(g, numeric_gradient(f, args[k].copy(), dout)) < 1e-6  # central differences with h = 1e-5
+
+
+def test_captioning_lstm_loss_reproduces_the_course_example():
+    """The notebook's CaptioningRNN sanity check with cell_type='lstm': expected loss 9.82445935443."""
+    N, D, W, H = 10, 20, 30, 40
+    V, T = 3, 13
+    features = np.linspace(-0.5, 1.7, num=N * D).reshape(N, D)
+    captions = (np.arange(N * T) % V).reshape(N, T)
+    loss = _captioning_loss("lstm", features, captions, _captioning_params(D, W, H, V, 4))
+    np.testing.assert_allclose(loss, 9.82445935443, rtol=0, atol=5e-12)
+
+
+@FEW
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), seeds)
+def test_lstm_adapters_follow_the_course_equations(N, D, H, T, seed):
+    """The gates cut i, f, o, g from one affine map, the cell state starting at zero."""
+    x = values(seed, (N, T, D))
+    h0, Wx = values(seed + 1, (N, H), -1, 1), values(seed + 2, (D, 4 * H), -1, 1)
+    Wh, b = values(seed + 3, (H, 4 * H), -1, 1), values(seed + 4, (4 * H,), -1, 1)
+    h, c, hs = h0, np.zeros_like(h0), []
+    for t in range(T):
+        a = x[:, t] @ Wx + h @ Wh + b
+        i, f, o, g = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
+        step_h, step_c, _ = a3.lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        np.testing.assert_allclose(step_h, h, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(step_c, c, rtol=1e-12, atol=1e-14)
+        hs.append(h)
+    np.testing.assert_allclose(a3.lstm_forward(x, h0, Wx, Wh, b)[0], np.stack(hs, axis=1), rtol=1e-12, atol=1e-14)
