@@ -198,8 +198,8 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
     where dy does; the caller then convolves another way. The transforms mix the 36 pixels of a window into every
     position of its tile, so a single inf would make 16 outputs NaN (inf - inf), where a direct convolution (torch's,
     im2col) keeps it in the at most 9 outputs whose windows read it, and a NaN in dy would reach a whole tile of dx.
-    Checking costs no extra pass over memory: each forward pass sums its images just before transforming them (they
-    are then in the cache), and each backward pass has the sums of its dy anyway (dbias, below).
+    Checking x and weight is one sum each (about 3% of a forward plus backward at the benchmark's shape); dy's costs
+    nothing, as each backward pass sums its dy anyway (dbias, below).
     """
     N, C, H, W = x.shape
     K = weight.shape[0]
@@ -212,7 +212,7 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
     dtype = x.dtype
     g = G.astype(dtype)
     x = np.ascontiguousarray(x)
-    if not _finite(weight):
+    if not (_finite(weight) and _finite(x)):
         return None
     U = np.einsum("ar,kcrs,bs->abkc", g, weight, g, optimize=True)  # G g G^T for every kernel
     U = np.ascontiguousarray(U.reshape(36, K, C))  # (36, C_out, C_in)
@@ -221,15 +221,11 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
     y = np.empty((N, K, Ho, Wo), dtype)
 
     def forward_pass(n0, n1):
-        if not _finite(x[n0:n1]):
-            return False
         V = np.empty((36, C, (n1 - n0) * per_image), dtype)
         transforms.input_tiles(x[n0:n1], pad_top, pad_left, th, tw, V)
         transforms.output_tiles(np.matmul(U, V), th, tw, b, y[n0:n1])
-        return True
 
-    if not all(_run_passes(forward_pass, passes, threads)):
-        return None
+    _run_passes(forward_pass, passes, threads)
 
     def backward(dy):
         dy = np.ascontiguousarray(dy)
