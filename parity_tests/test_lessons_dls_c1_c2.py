@@ -127,6 +127,39 @@ def test_c1w2_adapters_follow_the_course_equations(seed, n, m):
 # Course 1 week 3: one hidden layer
 
 
+def test_c1w3_sizes_initialization_model_and_predict_reproduce_the_course_examples():
+    w3 = c1.week3
+    np.random.seed(1)
+    assert w3.layer_sizes(np.random.randn(5, 3), np.random.randn(2, 3)) == (5, 4, 2)
+    assert w3.layer_sizes(np.random.randn(7, 5), np.random.randn(5, 5)) == (7, 4, 5)
+    np.random.seed(2)
+    p = w3.initialize_parameters(3, 5, 2)
+    _published(p["W1"], [[-0.00416758, -0.00056267, -0.02136196], [0.01640271, -0.01793436, -0.00841747],
+                         [0.00502881, -0.01245288, -0.01057952], [-0.00909008, 0.00551454, 0.02292208],
+                         [0.00041539, -0.01117925, 0.00539058]])
+    _published(p["W2"], [[-5.96159700e-03, -1.91304965e-04, 1.17500122e-02, -7.47870949e-03, 9.02525097e-05],
+                         [-8.78107893e-03, -1.56434170e-03, 2.56570452e-03, -9.88779049e-03, -3.38821966e-03]])
+    assert p["b1"].shape == (5, 1) and p["b2"].shape == (2, 1) and not p["b1"].any()
+    np.random.seed(1)
+    X, Y = np.random.randn(2, 3), np.random.randn(1, 3) > 0
+    np.random.seed(3)
+    p = w3.nn_model(X, Y, 4, print_cost=False)  # 10000 iterations at the rate 1.2
+    _published(p["W1"], [[0.56305445, -1.03925886], [0.7345426, -1.36286875], [-0.72533346, 1.33753027],
+                         [0.74757629, -1.38274074]])
+    _published(p["b1"], [[-0.22240654], [-0.34662093], [0.33663708], [-0.35296113]])
+    _published(p["W2"], [[1.82196893, 3.09657075, -2.98193564, 3.19946508]])
+    _published(p["b2"], [[0.21344644]])
+    np.random.seed(1)
+    X = np.random.randn(2, 3)
+    p = {"W1": np.array([[-0.00615039, 0.0169021], [-0.02311792, 0.03137121], [-0.0169217, -0.01752545],
+                         [0.00935436, -0.05018221]]),
+         "W2": np.array([[-0.0104319, -0.04019007, 0.01607211, 0.04440255]]),
+         "b1": np.array([[-8.97523455e-07], [8.15562092e-06], [6.04810633e-07], [-2.54560700e-06]]),
+         "b2": np.array([[9.14954378e-05]])}
+    np.testing.assert_array_equal(w3.predict(p, X), [[True, False, True]])
+    assert w3.forward_propagation is c1.forward_propagation and c1.predict is not w3.predict
+
+
 def test_c1w3_forward_and_cost_reproduce_the_course_examples():
     np.random.seed(1)
     X = np.random.randn(2, 3)

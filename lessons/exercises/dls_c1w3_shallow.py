@@ -5,7 +5,9 @@ import numpy as np
 from hypothesis import strategies as st
 
 from lessons.core import Code, Lesson, Markdown, Mistake, Task, seeds, values
-from lessons.reference.dls import c1 as ref
+from lessons.reference.dls import c1
+
+ref = c1.week3  # week 3's own initialize_parameters and predict (see lessons.reference.dls.c1)
 
 # --------------------------------------------------------------------------------------------------------------
 # The exercise text, in the order the learner reads it
@@ -28,6 +30,24 @@ The bias columns are added to every column of the product (NumPy broadcasts them
 def sigmoid(x):
     """1 / (1 + exp(-x)), elementwise (given)."""
     return 1 / (1 + np.exp(-x))
+'''),
+    Markdown("""
+## 0. Sizes and initialisation
+
+`layer_sizes(X, Y)` reads the sizes off the data: `n_x` input features (rows of `X`), `n_y` outputs (rows of `Y`),
+and this assignment's hidden size `n_h = 4`. `initialize_parameters(n_x, n_h, n_y)` draws the two weight matrices
+small and random, `np.random.randn(rows, columns) * 0.01` (`W1` first), with zero bias columns. Do not seed the
+generator here: the caller does (the course's tests seed before they call it).
+"""),
+    Code('''
+def layer_sizes(X, Y):
+    """Returns (n_x, n_h, n_y) with n_h = 4."""
+    raise NotImplementedError
+
+
+def initialize_parameters(n_x, n_h, n_y):
+    """Returns {"W1": (n_h, n_x), "b1": (n_h, 1), "W2": (n_y, n_h), "b2": (n_y, 1)}."""
+    raise NotImplementedError
 '''),
     Markdown("""
 ## 1. Forward propagation
@@ -93,6 +113,23 @@ def update_parameters(parameters, grads, learning_rate=1.2):
     """Returns the updated parameters {"W1", "b1", "W2", "b2"}."""
     raise NotImplementedError
 '''),
+    Markdown("""
+## 5. The model, and its predictions
+
+`nn_model` trains the network: sizes from `layer_sizes` (but the hidden size is the argument `n_h`), parameters
+from `initialize_parameters`, then `num_iterations` rounds of forward, cost, backward and `update_parameters` (at
+its default rate). `predict` answers `True` for the examples whose output probability is above 0.5.
+"""),
+    Code('''
+def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
+    """Returns the trained parameters {"W1", "b1", "W2", "b2"}."""
+    raise NotImplementedError
+
+
+def predict(parameters, X):
+    """Returns predictions, a (1, m) boolean array: A2 > 0.5."""
+    raise NotImplementedError
+'''),
 ]
 
 
@@ -131,10 +168,46 @@ def update_case(draw):
             "seed": seed}
 
 
+@st.composite
+def sizes_case(draw):
+    n_x, n_y, m = draw(st.integers(1, 5)), draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    seed = draw(seeds)
+    return {"X": values(seed, (n_x, m)), "Y": values(seed + 1, (n_y, m)), "n_h": draw(st.integers(1, 5)),
+            "seed": seed}
+
+
+@st.composite
+def model_case(draw):
+    case = draw(network_case())
+    case["n_h"] = case["parameters"]["W1"].shape[0]
+    case["num_iterations"] = draw(st.sampled_from([1, 2, 20]))
+    return case
+
+
 # --------------------------------------------------------------------------------------------------------------
 # How each function is run on a case, and its gradient for central differences
 
 CACHE_KEYS = ("Z1", "A1", "Z2", "A2")
+
+
+def run_layer_sizes(f, c):
+    return {"(n_x, n_h, n_y)": list(f.layer_sizes(c["X"], c["Y"]))}
+
+
+def run_initialize_parameters(f, c):
+    np.random.seed(c["seed"])  # the caller's seed, as in the course's tests
+    p = f.initialize_parameters(c["X"].shape[0], c["n_h"], c["Y"].shape[0])
+    return {k: p.get(k) for k in ("W1", "b1", "W2", "b2")}
+
+
+def run_nn_model(f, c):
+    np.random.seed(c["seed"])
+    p = f.nn_model(c["X"], c["Y"], c["n_h"], num_iterations=c["num_iterations"], print_cost=False)
+    return {k: p.get(k) for k in ("W1", "b1", "W2", "b2")}
+
+
+def run_predict(f, c):
+    return {"predictions": f.predict(c["parameters"], c["X"])}
 
 
 def run_forward_propagation(f, c):
@@ -171,6 +244,50 @@ def run_update_parameters(f, c):
 
 # --------------------------------------------------------------------------------------------------------------
 # Known mistakes, each written the way a learner would make it
+
+
+def layer_sizes_examples(X, Y):
+    return (X.shape[1], 4, Y.shape[0])
+
+
+def layer_sizes_hidden_from_data(X, Y):
+    return (X.shape[0], X.shape[0], Y.shape[0])
+
+
+def _init(scale=0.01, seed=None):
+    def initialize_parameters(n_x, n_h, n_y):
+        if seed is not None:
+            np.random.seed(seed)
+        return {"W1": np.random.randn(n_h, n_x) * scale, "b1": np.zeros((n_h, 1)),
+                "W2": np.random.randn(n_y, n_h) * scale, "b2": np.zeros((n_y, 1))}
+    return initialize_parameters
+
+
+initialize_unscaled = _init(scale=1.0)
+initialize_seeds_itself = _init(seed=2)
+
+
+def _nn_model(fixed_hidden=False, keep_updates=True):
+    def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
+        n_x, hidden, n_y = ref.layer_sizes(X, Y)
+        parameters = ref.initialize_parameters(n_x, hidden if fixed_hidden else n_h, n_y)
+        for i in range(num_iterations):
+            A2, cache = ref.forward_propagation(X, parameters)
+            grads = ref.backward_propagation(parameters, cache, X, Y)
+            updated = ref.update_parameters(parameters, grads)
+            if keep_updates:
+                parameters = updated
+        return parameters
+    return nn_model
+
+
+nn_model_fixed_hidden = _nn_model(fixed_hidden=True)
+nn_model_updates_dropped = _nn_model(keep_updates=False)
+
+
+def predict_probabilities(parameters, X):
+    A2, _ = ref.forward_propagation(X, parameters)
+    return A2
 
 
 def forward_sigmoid_hidden(X, parameters):
@@ -253,6 +370,17 @@ def update_in_place(parameters, grads, learning_rate=1.2):
 # --------------------------------------------------------------------------------------------------------------
 
 TASKS = [
+    Task("layer_sizes", sizes_case(), run_layer_sizes, exact=True, examples=10, mistakes=[
+        Mistake("n_x counts the examples (columns of X); it is the number of features, the rows: X.shape[0]",
+                layer_sizes_examples),
+        Mistake("n_h is taken from the data; this assignment fixes the hidden size at 4", layer_sizes_hidden_from_data),
+    ]),
+    Task("initialize_parameters", sizes_case(), run_initialize_parameters, examples=10, mistakes=[
+        Mistake("the weights are not multiplied by 0.01: np.random.randn(n_h, n_x) * 0.01", initialize_unscaled),
+        Mistake("initialize_parameters seeds the generator itself; in this assignment the caller seeds it (the "
+                "course's test of nn_model seeds 3 before calling), so remove the np.random.seed line",
+                initialize_seeds_itself),
+    ]),
     Task("forward_propagation", network_case(), run_forward_propagation, mistakes=[
         Mistake("the hidden layer uses the sigmoid; this network's hidden activation is tanh: A1 = np.tanh(Z1)",
                 forward_sigmoid_hidden),
@@ -284,13 +412,21 @@ TASKS = [
         Mistake("the parameters are changed in place (W1 -= ...): build new arrays, W1 = W1 - learning_rate * dW1",
                 update_in_place),
     ]),
+    Task("nn_model", model_case(), run_nn_model, examples=15, mistakes=[
+        Mistake("the hidden size comes from layer_sizes (always 4); use the argument n_h", nn_model_fixed_hidden),
+        Mistake("update_parameters' result is thrown away, so the parameters never change: "
+                "parameters = update_parameters(parameters, grads)", nn_model_updates_dropped),
+    ]),
+    Task("predict", network_case(), run_predict, exact=True, mistakes=[
+        Mistake("these are the probabilities A2; the predictions are A2 > 0.5", predict_probabilities),
+    ]),
 ]
 
 LESSON = Lesson(
     name="dls/c1w3-shallow",
     title="A network with one hidden layer",
     course="Deep Learning Specialization, course 1 week 3 (Planar data classification with one hidden layer)",
-    covers="forward_propagation, compute_cost, backward_propagation, update_parameters (tanh hidden layer)",
+    covers="layer_sizes, initialize_parameters, forward/backward_propagation, cost, update, nn_model, predict",
     reference=ref,
     cells=CELLS,
     tasks=TASKS,

@@ -24,6 +24,9 @@ compute the same thing and one function serves both (week 3's ``update_parameter
 """
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 
 import scratch.functional as F
@@ -34,8 +37,8 @@ from scratch.optim import SGD
 __all__ = [
     # week 2: logistic regression
     "sigmoid", "initialize_with_zeros", "propagate", "optimize", "predict", "model",
-    # week 3: one hidden layer
-    "forward_propagation", "compute_cost", "backward_propagation", "update_parameters",
+    # week 3: one hidden layer (its initialize_parameters and predict are in ``week3``, see below)
+    "layer_sizes", "forward_propagation", "compute_cost", "backward_propagation", "update_parameters", "nn_model",
     # week 4: L layers
     "initialize_parameters", "initialize_parameters_deep", "linear_forward", "linear_activation_forward", "L_model_forward", "linear_backward",
     "linear_activation_backward", "L_model_backward",
@@ -166,6 +169,42 @@ def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0
 
 # ---------------------------------------------------------------------------------------------------------------
 # Week 3: one hidden tanh layer, a sigmoid output
+
+
+def layer_sizes(X, Y):
+    """``(n_x, n_h, n_y)``: the input and output sizes from the data, and the course's hidden size 4."""
+    return (X.shape[0], 4, Y.shape[0])
+
+
+def _initialize_parameters_week3(n_x, n_h, n_y):
+    """Week 3's ``initialize_parameters``: ``W1 = randn(n_h, n_x) * 0.01``, ``W2 = randn(n_y, n_h) * 0.01``, biases
+    zero, drawn from NumPy's global stream as it stands (week 3's does not seed itself; the caller does)."""
+    W1 = np.random.randn(n_h, n_x) * 0.01
+    b1 = init.zeros_(np.empty((n_h, 1)))
+    W2 = np.random.randn(n_y, n_h) * 0.01
+    b2 = init.zeros_(np.empty((n_y, 1)))
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+
+
+def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
+    """Week 3's training loop: initialise (unseeded), then ``num_iterations`` steps of forward, cost, backward and
+    ``update_parameters`` at its default rate 1.2. Returns the parameters."""
+    n_x, _, n_y = layer_sizes(X, Y)
+    parameters = _initialize_parameters_week3(n_x, n_h, n_y)
+    for i in range(num_iterations):
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        grads = backward_propagation(parameters, cache, X, Y)
+        parameters = update_parameters(parameters, grads)
+        if print_cost and i % 1000 == 0:
+            print("Cost after iteration %i: %f" % (i, cost))
+    return parameters
+
+
+def _predict_week3(parameters, X):
+    """Week 3's ``predict(parameters, X)``: ``A2 > 0.5``, a ``(1, m)`` boolean array."""
+    A2, _ = forward_propagation(X, parameters)
+    return A2 > 0.5
 
 
 def forward_propagation(X, parameters):
@@ -327,3 +366,21 @@ def L_model_backward(AL, Y, caches):
         dA_prev, dW, db = linear_activation_backward(grads[f"dA{l + 1}"], caches[l], "relu")
         grads[f"dA{l}"], grads[f"dW{l + 1}"], grads[f"db{l + 1}"] = dA_prev, dW, db
     return grads
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Week 3's own namespace
+#
+# Two week-3 functions share their names with other weeks' and differ from them: ``initialize_parameters`` (week 4's
+# seeds itself with 1, week 3's leaves the seed to its caller) and ``predict`` (week 2's is ``predict(w, b, X)``,
+# week 3's ``predict(parameters, X)``). The week-3 lesson's reference is this module, where every name is week 3's;
+# it is registered as ``lessons.reference.dls.c1.week3`` so that ``from lessons.reference.dls.c1.week3 import *``
+# works once ``lessons.reference.dls.c1`` is imported.
+
+week3 = types.ModuleType(__name__ + ".week3", "Course 1 week 3's functions under the course's names (see c1).")
+week3.__all__ = ["layer_sizes", "initialize_parameters", "forward_propagation", "compute_cost", "backward_propagation",
+                 "update_parameters", "nn_model", "predict", "sigmoid"]
+week3.__dict__.update({name: globals()[name] for name in week3.__all__ if name in globals()})
+week3.initialize_parameters = _initialize_parameters_week3
+week3.predict = _predict_week3
+sys.modules[week3.__name__] = week3
