@@ -1,2 +1,106 @@
-"""(being written)"""
-__all__: list[str] = []
+"""Beyond the courses: the backward passes both courses drop or leave to autodiff, in NumPy, under names of our own.
+
+- attention: scaled dot-product attention and multi-head attention, forward and backward, in the layout and
+  conventions of ``torch.nn.MultiheadAttention(embed_dim, num_heads, batch_first=True)``: inputs ``(N, L, E)``, one
+  packed ``in_proj_weight (3E, E)`` with rows ``[W_q; W_k; W_v]``, ``out_proj`` a Linear(E, E), and a boolean
+  ``mask (L, S)`` with **True where a query may not look** (torch's ``attn_mask``; note that
+  ``torch.nn.functional.scaled_dot_product_attention`` uses the opposite convention);
+- graph: a GCN layer on a dense adjacency matrix with the symmetric normalisation ``D^-1/2 (A + I) D^-1/2``, and a
+  one-head GAT layer (LeakyReLU 0.2 scores, softmax over each node's neighbours, itself included);
+- conv-transpose: the transposed convolution in CS231n's style (``(out, cache)``, NCHW, ``conv_param`` with
+  ``stride`` and ``pad``) with torch's weight layout ``(C_in, C_out, kH, kW)``.
+
+Each function converts its layout to the one of a ``scratch`` layer and calls it; a backward rebuilds the layer's
+closure from the cache. The caches are the forward's inputs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import scratch.functional as F
+
+__all__ = ["attention_forward", "attention_backward", "multi_head_attention_forward",
+           "multi_head_attention_backward"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Attention
+
+
+def _sdpa(q, k, v, mask):
+    """scratch's scaled_dot_product_attention, whose boolean mask means "may attend": ours means "blocked"."""
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else ~np.asarray(mask, bool))
+
+
+def attention_forward(q, k, v, mask=None):
+    """``out = softmax(q k^T / sqrt(d) + mask) v``, along the keys; ``(out, cache)``, ``cache = (q, k, v, mask)``.
+
+    q ``(..., L, d)``, k ``(..., S, d)``, v ``(..., S, d_v)``; mask None or boolean ``(L, S)`` (or anything that
+    broadcasts to ``(..., L, S)``), True where query ``l`` may not look at key ``s``. out ``(..., L, d_v)``.
+    """
+    out, _ = _sdpa(q, k, v, mask)
+    return out, (q, k, v, mask)
+
+
+def attention_backward(dout, cache):
+    """``(dq, dk, dv)``. With ``P`` the attention weights and ``dP = dout v^T``::
+
+        dv = P^T dout      dS = P * (dP - sum_s dP P)      dq = dS k / sqrt(d)      dk = dS^T q / sqrt(d)
+    """
+    q, k, v, mask = cache
+    _, backward = _sdpa(q, k, v, mask)
+    dq, dk, dv, _ = backward(dout)
+    return dq, dk, dv
+
+
+def _split_heads(x, num_heads):
+    N, T, E = x.shape
+    return x.reshape(N, T, num_heads, E // num_heads).transpose(0, 2, 1, 3)  # (N, heads, T, head_dim)
+
+
+def _merge_heads(x):
+    N, H, T, d = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(N, T, H * d)
+
+
+def _multi_head(query, key, value, params, num_heads, mask):
+    """The forward as ``scratch`` closures: three projections, the heads' attention, the output projection."""
+    E = query.shape[-1]
+    W, b = params["in_proj_weight"], params["in_proj_bias"]
+    q, q_back = F.linear(query, W[:E], b[:E])  # (N, L, E)
+    k, k_back = F.linear(key, W[E:2 * E], b[E:2 * E])  # (N, S, E)
+    v, v_back = F.linear(value, W[2 * E:], b[2 * E:])
+    heads, attend_back = _sdpa(_split_heads(q, num_heads), _split_heads(k, num_heads), _split_heads(v, num_heads),
+                               mask)  # (N, H, L, head_dim): scale 1/sqrt(head_dim)
+    out, out_back = F.linear(_merge_heads(heads), params["out_proj.weight"], params["out_proj.bias"])
+
+    def backward(dout):
+        dmerged, dW_out, db_out = out_back(dout)
+        dqh, dkh, dvh, _ = attend_back(_split_heads(dmerged, num_heads))
+        dquery, dWq, dbq = q_back(_merge_heads(dqh))
+        dkey, dWk, dbk = k_back(_merge_heads(dkh))
+        dvalue, dWv, dbv = v_back(_merge_heads(dvh))
+        return {"query": dquery, "key": dkey, "value": dvalue,
+                "in_proj_weight": np.concatenate([dWq, dWk, dWv]), "in_proj_bias": np.concatenate([dbq, dbk, dbv]),
+                "out_proj.weight": dW_out, "out_proj.bias": db_out}
+
+    return out, backward
+
+
+def multi_head_attention_forward(query, key, value, params, num_heads, mask=None):
+    """Multi-head attention as ``torch.nn.MultiheadAttention(E, num_heads, batch_first=True)`` computes it.
+
+    query ``(N, L, E)``, key and value ``(N, S, E)``; ``params`` holds torch's state-dict entries
+    ``in_proj_weight (3E, E)``, ``in_proj_bias (3E,)``, ``out_proj.weight (E, E)``, ``out_proj.bias (E,)``; mask
+    None or boolean ``(L, S)``, True = blocked. Returns ``(out (N, L, E), cache)``,
+    ``cache = (query, key, value, params, num_heads, mask)``.
+    """
+    out, _ = _multi_head(query, key, value, params, num_heads, mask)
+    return out, (query, key, value, params, num_heads, mask)
+
+
+def multi_head_attention_backward(dout, cache):
+    """The gradients, as a dict keyed like the inputs: ``query``, ``key``, ``value`` and the four parameters."""
+    _, backward = _multi_head(*cache)
+    return backward(dout)
+
