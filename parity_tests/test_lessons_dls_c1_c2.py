@@ -9,7 +9,6 @@ the digits published (``_published``). Public copies: e.g. the W2A2, W3A1, W4A1 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -275,6 +274,7 @@ def test_c1w4_forwards_reproduce_the_course_examples():
     np.random.seed(2)
     A_prev, W, b = np.random.randn(3, 2), np.random.randn(1, 3), np.random.randn(1, 1)
     A, ((a, w, bb), Z) = c1.linear_activation_forward(A_prev, W, b, "sigmoid")
+    assert a is A_prev and w is W and bb is b
     _published(A, [[0.96890023, 0.11013289]])
     _published(Z, [[3.43896131, -2.08938436]])
     A, _ = c1.linear_activation_forward(A_prev, W, b, "relu")
@@ -545,7 +545,7 @@ def test_c2w1_regularization_adapters_follow_the_course_equations(seed, n, m, la
     from lessons.reference.dls import c2
 
     X, Y, p = _three_layers(seed, [*n, 1], m)
-    relu = lambda z: np.maximum(z, 0)  # noqa: E731
+    relu = lambda z: np.maximum(z, 0)
     Z1 = p["W1"] @ X + p["b1"]
     A1 = relu(Z1)
     Z2 = p["W2"] @ A1 + p["b2"]
@@ -584,7 +584,7 @@ def test_c2w1_regularization_adapters_follow_the_course_equations(seed, n, m, la
 def _course_forward_propagation_n(X, Y, parameters):
     """The course's given forward, in its own NumPy arithmetic (np.dot, the cost as a sum of logs times 1/m)."""
     m = X.shape[1]
-    relu = lambda z: np.maximum(0, z)  # noqa: E731
+    relu = lambda z: np.maximum(0, z)
     A1 = relu(np.dot(parameters["W1"], X) + parameters["b1"])
     A2 = relu(np.dot(parameters["W2"], A1) + parameters["b2"])
     A3 = 1 / (1 + np.exp(-(np.dot(parameters["W3"], A2) + parameters["b3"])))
@@ -743,7 +743,7 @@ def test_c2w2_update_rules_follow_the_course_equations(seed, dims, t, beta, lr):
         vk = beta * v["d" + k] + (1 - beta) * g["d" + k]
         np.testing.assert_allclose(v_new["d" + k], vk, rtol=1e-13, atol=1e-15)
         np.testing.assert_allclose(new[k], p[k] - lr * vk, rtol=1e-13, atol=1e-15)
-    new, v_new, s_new, vc, sc = c2.update_parameters_with_adam(p, g, v, s, t, lr, 0.9, 0.999, 1e-8)
+    new, _, _, vc, sc = c2.update_parameters_with_adam(p, g, v, s, t, lr, 0.9, 0.999, 1e-8)
     for k in p:
         vk = 0.9 * v["d" + k] + 0.1 * g["d" + k]
         sk = 0.999 * s["d" + k] + 0.001 * g["d" + k] ** 2

@@ -278,7 +278,7 @@ def propagate_no_bias(w, b, X, Y):
 
 def _optimize(update_b=True, sign=1.0, every=100):
     def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
-        w, b = w.copy(), b
+        w = w.copy()
         costs = []
         for i in range(num_iterations):
             grads, cost = ref.propagate(w, b, X, Y)

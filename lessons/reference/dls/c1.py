@@ -141,7 +141,7 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
         if i % 100 == 0:
             costs.append(cost)
             if print_cost:
-                print("Cost after iteration %i: %f" % (i, cost))
+                print(f"Cost after iteration {i}: {float(cost):f}")
     return {"w": params["w"], "b": params["b"][()]}, grads, costs
 
 
@@ -156,13 +156,13 @@ def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0
     """The whole of week 2: zeros, ``optimize``, then ``predict`` on both sets. Returns the course's dict ``{"costs",
     "Y_prediction_test", "Y_prediction_train", "w", "b", "learning_rate", "num_iterations"}``."""
     w, b = initialize_with_zeros(X_train.shape[0])
-    params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
+    params, _, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
     w, b = params["w"], params["b"]
     Y_prediction_test = predict(w, b, X_test)
     Y_prediction_train = predict(w, b, X_train)
     if print_cost:
-        print("train accuracy: {} %".format(100 - np.mean(np.abs(Y_prediction_train - Y_train)) * 100))
-        print("test accuracy: {} %".format(100 - np.mean(np.abs(Y_prediction_test - Y_test)) * 100))
+        print(f"train accuracy: {100 - np.mean(np.abs(Y_prediction_train - Y_train)) * 100} %")
+        print(f"test accuracy: {100 - np.mean(np.abs(Y_prediction_test - Y_test)) * 100} %")
     return {"costs": costs, "Y_prediction_test": Y_prediction_test, "Y_prediction_train": Y_prediction_train,
             "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
 
@@ -197,7 +197,7 @@ def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
         grads = backward_propagation(parameters, cache, X, Y)
         parameters = update_parameters(parameters, grads)
         if print_cost and i % 1000 == 0:
-            print("Cost after iteration %i: %f" % (i, cost))
+            print(f"Cost after iteration {i}: {float(cost):f}")
     return parameters
 
 

@@ -127,7 +127,7 @@ def _three_layer_backward(X, Y, A3, layers, lambd=0.0, masks=None, keep_prob=1.0
     grads = {}
     dZ = _float(A3) - _float(Y)
     for l in (3, 2, 1):
-        A_prev, Z, W, b = layers[l - 1]
+        A_prev, _, W, b = layers[l - 1]
         _, backward = _linear(A_prev, W, b)
         dA_prev, dW, db = backward(dZ)
         grads["dZ" + str(l)] = dZ
