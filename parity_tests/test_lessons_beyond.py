@@ -7,6 +7,7 @@ conventions (``nn.MultiheadAttention``'s mask, where True blocks; ``conv_transpo
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -77,3 +78,55 @@ def test_multi_head_attention_matches_torch_module(N, L, S, num_heads, d, masked
         np.testing.assert_allclose(grads[name], t.grad.numpy(), **CLOSE)
     for name, p in mha.named_parameters():
         np.testing.assert_allclose(grads[name], p.grad.numpy(), **CLOSE)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Graph layers: the dense formulas written in torch, differentiated by autograd
+
+
+def _adjacency(seed, N):
+    upper = np.triu(np.random.default_rng(seed).random((N, N)) < 0.5, 1)
+    return (upper | upper.T).astype(np.float64)
+
+
+@FEW
+@given(st.integers(1, 5), st.integers(1, 3), st.integers(1, 3), seeds)
+def test_gcn_matches_the_dense_formula_in_torch(N, F_in, F_out, seed):
+    X, A = values(seed, (N, F_in)), _adjacency(seed + 1, N)
+    W, b = values(seed + 2, (F_in, F_out), -1, 1), values(seed + 3, (F_out,), -1, 1)
+    out, cache = beyond.gcn_forward(X, A, W, b)
+    At = torch.from_numpy(A) + torch.eye(N, dtype=torch.float64)
+    d = At.sum(dim=1).rsqrt()
+    tX, tW, tb = _t(X), _t(W), _t(b)
+    expected = (d[:, None] * At * d[None, :]) @ tX @ tW + tb
+    np.testing.assert_allclose(out, expected.detach().numpy(), **CLOSE)
+    dout = values(seed + 4, out.shape)
+    expected.backward(torch.from_numpy(dout))
+    for got, t in zip(beyond.gcn_backward(dout, cache), (tX, tW, tb)):
+        np.testing.assert_allclose(got, t.grad.numpy(), **CLOSE)
+
+
+@FEW
+@given(st.integers(1, 5), st.integers(1, 3), st.integers(1, 3), seeds)
+def test_gat_matches_the_dense_formula_in_torch(N, F_in, F_out, seed):
+    X, A = values(seed, (N, F_in)), _adjacency(seed + 1, N)
+    W, b = values(seed + 2, (F_in, F_out), -1, 1), values(seed + 3, (F_out,), -1, 1)
+    a = values(seed + 5, (2 * F_out,), -1, 1)
+    out, cache = beyond.gat_forward(X, A, W, a, b)
+    tX, tW, ta, tb = _t(X), _t(W), _t(a), _t(b)
+    h = tX @ tW
+    Z = (h @ ta[:F_out])[:, None] + (h @ ta[F_out:])[None, :]
+    E = torch.nn.functional.leaky_relu(Z, 0.2)
+    E = E.masked_fill(torch.from_numpy(A + np.eye(N)) == 0, float("-inf"))
+    expected = torch.softmax(E, dim=1) @ h + tb
+    np.testing.assert_allclose(out, expected.detach().numpy(), **CLOSE)
+    dout = values(seed + 4, out.shape)
+    expected.backward(torch.from_numpy(dout))
+    for got, t in zip(beyond.gat_backward(dout, cache), (tX, tW, ta, tb)):
+        np.testing.assert_allclose(got, t.grad.numpy(), **CLOSE)
+
+
+def test_graph_layers_refuse_an_adjacency_with_self_loops():
+    A = np.eye(2)
+    with pytest.raises(ValueError, match="without self-loops"):
+        beyond.gcn_forward(np.ones((2, 1)), A, np.ones((1, 1)), np.zeros(1))

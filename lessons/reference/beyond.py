@@ -20,7 +20,8 @@ import numpy as np
 import scratch.functional as F
 
 __all__ = ["attention_forward", "attention_backward", "multi_head_attention_forward",
-           "multi_head_attention_backward"]
+           "multi_head_attention_backward",
+           "gcn_forward", "gcn_backward", "gat_forward", "gat_backward"]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -104,3 +105,73 @@ def multi_head_attention_backward(dout, cache):
     _, backward = _multi_head(*cache)
     return backward(dout)
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Graph layers on a dense adjacency matrix
+
+
+def _edges(A):
+    """The edge list of a dense adjacency matrix, PyG's way: ``A[i, j] != 0`` is an edge from ``j`` (source) to
+    ``i`` (target), so row ``i`` of ``A`` lists the neighbours node ``i`` aggregates over."""
+    A = np.asarray(A)
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"expected a square adjacency matrix (N, N), got shape {A.shape}")
+    if np.any(np.diag(A) != 0):
+        raise ValueError("expected an adjacency matrix without self-loops (zero diagonal): the layer adds them")
+    dst, src = np.nonzero(A)
+    return np.stack([src, dst]).astype(np.int64)
+
+
+def _gcn(X, A, W, b):
+    return F.gcn_conv(X, _edges(A), W.T, b)  # scratch's weight is torch's Linear layout (out, in)
+
+
+def gcn_forward(X, A, W, b):
+    """Graph convolution, ``out = D^-1/2 (A + I) D^-1/2 X W + b`` with ``D`` the degrees of ``A + I``.
+
+    X ``(N, F_in)`` node features, A ``(N, N)`` 0/1 adjacency without self-loops (row ``i``: the neighbours of
+    ``i``), W ``(F_in, F_out)``, b ``(F_out,)``. Returns ``(out (N, F_out), cache)``, ``cache = (X, A, W, b)``.
+    scratch's ``gcn_conv`` adds the self-loops and normalises by the target-side degrees, as PyG's GCNConv.
+    """
+    out, _ = _gcn(X, A, W, b)
+    return out, (X, A, W, b)
+
+
+def gcn_backward(dout, cache):
+    """``(dX, dW, db)``; with ``Ahat`` the normalised matrix, ``dX = Ahat^T dout W^T``, ``dW = X^T Ahat^T dout``,
+    ``db = sum over nodes of dout``."""
+    _, backward = _gcn(*cache)
+    dX, _, dweight, db, _ = backward(dout)
+    return dX, dweight.T, db
+
+
+def _gat(X, A, W, a, b):
+    F_out = W.shape[1]
+    att_dst, att_src = a[:F_out].reshape(1, 1, F_out), a[F_out:].reshape(1, 1, F_out)
+    return F.gat_conv(X, _edges(A), W.T, att_src, att_dst, b, heads=1, negative_slope=0.2)
+
+
+def gat_forward(X, A, W, a, b):
+    """One-head graph attention (Velickovic et al.)::
+
+        h = X W                                         (N, F_out)
+        e_ij = LeakyReLU_0.2(a[:F_out] . h_i + a[F_out:] . h_j)    for j a neighbour of i, or i itself
+        alpha_ij = softmax over those j of e_ij         out_i = sum_j alpha_ij h_j + b
+
+    X ``(N, F_in)``, A ``(N, N)`` 0/1 without self-loops, W ``(F_in, F_out)``, a ``(2 F_out,)`` (the paper's
+    ``a^T [W h_i || W h_j]``: the first half scores the node itself, the second its neighbour), b ``(F_out,)``.
+    Returns ``(out (N, F_out), cache)``, ``cache = (X, A, W, a, b)``. Over scratch's ``gat_conv`` (PyG's GATConv
+    layout: ``att_dst`` is ``a``'s first half, ``att_src`` its second).
+    """
+    out, _ = _gat(X, A, W, a, b)
+    return out, (X, A, W, a, b)
+
+
+def gat_backward(dout, cache):
+    """``(dX, dW, da, db)``: the messages' path ``alpha^T dout`` and the scores' path through the softmax and the
+    LeakyReLU into both halves of ``a`` and both ends of every edge."""
+    _, _, W, _, _ = cache
+    dX, _, dweight, datt_src, datt_dst, db = _gat(*cache)[1](dout)
+    F_out = W.shape[1]
+    return dX, dweight.T, np.concatenate([datt_dst.reshape(F_out), datt_src.reshape(F_out)]), db
