@@ -17,7 +17,7 @@ import pytest
 import lessons
 from lessons import catalogue, progress, render
 from lessons.__main__ import main
-from lessons.checker import learner_functions
+from lessons.checker import check_task, learner_functions
 
 LESSONS = catalogue.available()
 
@@ -49,7 +49,9 @@ MISTAKES = [(lesson, task, mistake) for lesson in LESSONS for task in lesson.tas
 def test_planted_mistake_is_caught_and_named(lesson, task, mistake):
     namespace = _reference(lesson)
     namespace[mistake.replaces or task.name] = mistake.fn
-    result = _check(lesson, namespace).result(task.name)
+    # Only the task the mistake is planted in: the lesson's other functions are the reference's, and pass.
+    passing = {t.name for t in lesson.tasks} - {task.name, mistake.replaces}
+    result = check_task(lesson, task, namespace, passing)
     assert result.status == "FAIL", f"{mistake.says!r} passed the check"
     assert "smallest failing input:" in result.lines
     assert any(mistake.says in d for d in result.diagnosis), (result.lines, result.diagnosis)
