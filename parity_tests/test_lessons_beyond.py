@@ -130,3 +130,49 @@ def test_graph_layers_refuse_an_adjacency_with_self_loops():
     A = np.eye(2)
     with pytest.raises(ValueError, match="without self-loops"):
         beyond.gcn_forward(np.ones((2, 1)), A, np.ones((1, 1)), np.zeros(1))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The transposed convolution
+
+
+@st.composite
+def conv_transpose_case(draw):
+    N, C_in, C_out = (draw(st.integers(1, 3)) for _ in range(3))
+    H, W, HH, WW = (draw(st.integers(1, 4)) for _ in range(4))
+    stride = draw(st.integers(1, 3))
+    pad = draw(st.integers(0, (min(HH, WW) - 1) // 2))
+    seed = draw(seeds)
+    return (values(seed, (N, C_in, H, W)), values(seed + 1, (C_in, C_out, HH, WW), -1, 1),
+            values(seed + 2, (C_out,), -1, 1), {"stride": stride, "pad": pad}, seed)
+
+
+@FEW
+@given(conv_transpose_case())
+def test_conv_transpose_matches_torch(case):
+    x, w, b, conv_param, seed = case
+    out, cache = beyond.conv_transpose_forward(x, w, b, conv_param)
+    tx, tw, tb = _t(x), _t(w), _t(b)
+    expected = torch.nn.functional.conv_transpose2d(tx, tw, tb, stride=conv_param["stride"],
+                                                    padding=conv_param["pad"])
+    np.testing.assert_allclose(out, expected.detach().numpy(), **CLOSE)
+    dout = values(seed + 3, out.shape)
+    expected.backward(torch.from_numpy(dout))
+    for got, t in zip(beyond.conv_transpose_backward(dout, cache), (tx, tw, tb)):
+        np.testing.assert_allclose(got, t.grad.numpy(), **CLOSE)
+
+
+@FEW
+@given(conv_transpose_case())
+def test_conv_transpose_is_the_adjoint_of_conv2d(case):
+    """What the lesson teaches: sum(conv2d(y) * x) == sum(y * conv_transpose(x)) for the conv2d from C_out to C_in
+    channels with the same weight, stride and pad; and the backward's dx is that conv2d of dout."""
+    x, w, _, conv_param, seed = case
+    s, p = conv_param["stride"], conv_param["pad"]
+    out, cache = beyond.conv_transpose_forward(x, w, np.zeros(w.shape[1]), conv_param)
+    y = values(seed + 3, out.shape)
+    conv_y = torch.nn.functional.conv2d(torch.from_numpy(y), torch.from_numpy(w), stride=s, padding=p).numpy()
+    assert conv_y.shape == x.shape
+    np.testing.assert_allclose(np.sum(conv_y * x), np.sum(y * out), rtol=1e-10, atol=1e-12)
+    dx, _, _ = beyond.conv_transpose_backward(y, cache)
+    np.testing.assert_allclose(dx, conv_y, **CLOSE)

@@ -21,7 +21,8 @@ import scratch.functional as F
 
 __all__ = ["attention_forward", "attention_backward", "multi_head_attention_forward",
            "multi_head_attention_backward",
-           "gcn_forward", "gcn_backward", "gat_forward", "gat_backward"]
+           "gcn_forward", "gcn_backward", "gat_forward", "gat_backward",
+           "conv_transpose_forward", "conv_transpose_backward"]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -175,3 +176,32 @@ def gat_backward(dout, cache):
     dX, _, dweight, datt_src, datt_dst, db = _gat(*cache)[1](dout)
     F_out = W.shape[1]
     return dX, dweight.T, np.concatenate([datt_dst.reshape(F_out), datt_src.reshape(F_out)]), db
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The transposed convolution, in CS231n's style
+
+
+def _conv_transpose(x, w, b, conv_param):
+    return F.conv_transpose2d(x, w, b, stride=conv_param["stride"], padding=conv_param["pad"])
+
+
+def conv_transpose_forward(x, w, b, conv_param):
+    """Transposed convolution: every input pixel scatters ``x[n, c, i, j] * w[c]`` into the output window at
+    ``(i * stride, j * stride)``, overlaps add up, then ``pad`` rows and columns are cropped from each border.
+
+    x ``(N, C_in, H, W)``, w ``(C_in, C_out, HH, WW)`` (torch's ``conv_transpose2d`` layout), b ``(C_out,)``,
+    ``conv_param`` with ``stride`` and ``pad`` (CS231n's keys). Returns ``(out, cache)``, out
+    ``(N, C_out, H', W')`` with ``H' = (H - 1) * stride - 2 * pad + HH`` (and W' alike); ``cache = (x, w, b,
+    conv_param)``. It is the adjoint of the conv2d (from C_out to C_in channels, weight ``w``, the same stride and
+    pad) that maps ``out``'s shape to ``x``'s: its forward is that conv's input gradient.
+    """
+    out, _ = _conv_transpose(x, w, b, conv_param)
+    return out, (x, w, b, conv_param)
+
+
+def conv_transpose_backward(dout, cache):
+    """``(dx, dw, db)``: ``dx`` is the conv2d of ``dout`` with ``w`` (same stride and pad), ``dw`` correlates ``x``
+    with ``dout``'s windows, ``db`` sums ``dout`` over N, H', W'."""
+    _, backward = _conv_transpose(*cache)
+    return backward(dout)
