@@ -82,7 +82,8 @@ def cmd_check(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m lessons", description=__doc__.split("\n\n")[0],
+    p = argparse.ArgumentParser(prog="python -m lessons", description="The course companion: list the lessons, "
+                                "start one, check your work.",
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.splitlines()[2:]))
     sub = p.add_subparsers(dest="command", required=True)
