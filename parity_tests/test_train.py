@@ -12,7 +12,7 @@ import scratch.functional as F
 from scratch.checkpoint import load_checkpoint, save_checkpoint
 from scratch.models import LeNet5, SmallResNet
 from scratch.optim import SGD
-from scratch.train import NumpyTrainer
+from scratch.train import NumpyTrainer, loss_and_grad
 from torch_impl import tasks
 from torch_impl import train as T
 
@@ -159,20 +159,27 @@ def test_bf16_autocast_and_channels_last_run_on_cpu(tmp_path):
                                   lambda: SmallResNet(widths=(4, 8), dtype=np.float64, rng=np.random.default_rng(0))],
                          ids=["lenet5", "resnet"])
 def test_numpy_trainer_skips_the_gradient_of_the_images(make, monkeypatch):
-    # As torch skips it for data that does not require a gradient: the first layer's input_grad is off during a step
-    # (and back on after), and the step's update is exactly the one with dx computed and thrown away.
+    # As torch skips it for data that does not require a gradient: the trainer calls model(x, input_grad=False), the
+    # first convolution skips dx, and the step's update is exactly the one with dx computed and thrown away.
     rng = np.random.default_rng(1)
     batch = (rng.standard_normal((4, 1, 28, 28)), rng.integers(0, 10, 4))
     skipping, computing = make(), make()
-    a = NumpyTrainer(skipping, SGD(skipping.parameters(), lr=0.1), "classify")
-    b = NumpyTrainer(computing, SGD(computing.parameters(), lr=0.1), "classify")
-    b._input_layer = None  # the plain step: every layer's dx, the first's discarded
+    trainer = NumpyTrainer(skipping, SGD(skipping.parameters(), lr=0.1), "classify")
     calls = []
     conv2d = F.conv2d
     monkeypatch.setattr(F, "conv2d", lambda *args, **kw: calls.append(kw.get("input_grad")) or conv2d(*args, **kw))
-    a.step(batch)
+    trainer.step(batch)
     assert calls[0] is False and all(calls[1:]), calls
-    assert getattr(skipping, skipping.input_layer).input_grad is True
-    b.step(batch)
+    assert all(m.input_grad for _, m in skipping.named_modules() if hasattr(m, "input_grad"))  # no layer was flipped
+
+    # The plain step, by hand: every layer's dx, the first's discarded.
+    calls.clear()
+    optimizer = SGD(computing.parameters(), lr=0.1)
+    computing.train()
+    optimizer.zero_grad()
+    logits, backward = computing(batch[0])
+    _, dlogits, _, _ = loss_and_grad("classify", logits, batch)
+    assert backward(dlogits) is not None and all(calls), calls
+    optimizer.step()
     for (name, p), (_, q) in zip(skipping.named_parameters(), computing.named_parameters()):
         np.testing.assert_array_equal(p, q, err_msg=name)

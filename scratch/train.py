@@ -45,9 +45,9 @@ def loss_and_grad(kind: str, logits: np.ndarray, batch: tuple):
 class NumpyTrainer:
     """Trains a ``scratch.nn`` model: ``step(batch)`` does forward, loss, backward, clipping and the update.
 
-    A model whose first layer reads the data names that layer in ``input_layer`` (LeNet5's ``conv1``); during a step
-    its ``input_grad`` is off, so the backward pass stops at its parameters' gradients and never computes the
-    gradient of the images, as torch does for inputs that do not require one (the model's backward returns None).
+    A step calls ``model(*inputs, input_grad=False)``: the inputs are data, so a model whose first layer can skip the
+    gradient of its input (LeNet5's ``conv1``) never computes the gradient of the images, as torch computes none for
+    inputs that do not require one; the model's backward then returns None. Every zoo model takes the argument.
     """
 
     side = "numpy"
@@ -58,24 +58,15 @@ class NumpyTrainer:
             raise ValueError(f"NumpyTrainer expected kind to be one of {KINDS}, got {kind!r}")
         self.model, self.optimizer, self.kind = model, optimizer, kind
         self.scheduler, self.clip_grad_norm, self.rng = scheduler, clip_grad_norm, rng
-        name = getattr(model, "input_layer", None)
-        self._input_layer = getattr(model, name) if name is not None else None
 
     def step(self, batch: tuple) -> float:
         self.model.train()
         self.optimizer.zero_grad()
-        first = self._input_layer
-        if first is not None:
-            before, first.input_grad = first.input_grad, False  # the data needs no gradient
-        try:
-            logits, backward = self.model(*model_inputs(self.kind, batch))
-            loss, dlogits, _, _ = loss_and_grad(self.kind, logits, batch)
-            if not np.isfinite(loss):
-                return loss  # the loop stops the run; no update from a non-finite loss
-            backward(dlogits.astype(logits.dtype, copy=False))
-        finally:
-            if first is not None:
-                first.input_grad = before
+        logits, backward = self.model(*model_inputs(self.kind, batch), input_grad=False)  # the data needs no gradient
+        loss, dlogits, _, _ = loss_and_grad(self.kind, logits, batch)
+        if not np.isfinite(loss):
+            return loss  # the loop stops the run; no update from a non-finite loss
+        backward(dlogits.astype(logits.dtype, copy=False))
         if self.clip_grad_norm:
             clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
         self.optimizer.step()

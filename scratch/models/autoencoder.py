@@ -36,7 +36,8 @@ class Autoencoder(Module):
         z, _ = self.encoder(h)
         return z
 
-    def forward(self, x):
+    def forward(self, x, *, input_grad: bool = True):
+        # input_grad=False (x is data) is accepted, as by every zoo model, and skips nothing here: dx is computed.
         h, flatten_back = self.flatten(x)  # (N, in_features)
         z, encoder_back = self.encoder(h)  # (N, latent)
         out, decoder_back = self.decoder(z)  # (N, in_features)

@@ -40,7 +40,8 @@ class CharRNN(Module):
                                dtype=dtype, rng=rng)
         self.head = Linear(hidden_size, vocab_size, dtype=dtype, rng=rng)
 
-    def forward(self, tokens):
+    def forward(self, tokens, *, input_grad: bool = True):
+        # input_grad is accepted, as by every zoo model; integer tokens never have a gradient.
         e, embedding_back = self.embedding(tokens)  # (N, T, E)
         (out, h_n), rnn_back = self.rnn(e)  # out (N, T, H); h_n is h_n or (h_n, c_n)
         logits, head_back = self.head(out)  # (N, T, V)

@@ -28,7 +28,8 @@ class GCN(Module):
         self.dropout = Dropout(dropout, rng=rng)
         self.conv2 = GCNConv(hidden, num_classes, dtype=dtype, rng=rng)
 
-    def forward(self, x, edge_index):
+    def forward(self, x, edge_index, *, input_grad: bool = True):
+        # input_grad=False (x is data) is accepted, as by every zoo model, and skips nothing here: dx is computed.
         h, conv1_back = self.conv1(x, edge_index)
         h, relu_back = self.relu(h)
         h, dropout_back = self.dropout(h)

@@ -17,14 +17,15 @@ class LeNet5(Module):
         x: ``(N, in_channels, 28, 28)``; logits: ``(N, num_classes)``. Sizes through the net: 28 -> 28 -> 14 -> 10 -> 5,
         so the first dense layer sees ``16 * 5 * 5 = 400`` features.
 
+    ``model(x, input_grad=False)``: x is data that needs no gradient, so ``conv1`` skips dx and ``backward`` returns
+    None, as torch computes nothing for an input that does not require a gradient (the trainer calls it so).
+
     Examples:
         >>> model = LeNet5()
         >>> logits, backward = model(np.zeros((2, 1, 28, 28), np.float32))
         >>> logits.shape, backward(np.ones_like(logits)).shape
         ((2, 10), (2, 1, 28, 28))
     """
-
-    input_layer = "conv1"  # reads the images: a trainer turns its input_grad off (scratch.train.NumpyTrainer)
 
     def __init__(self, num_classes: int = 10, in_channels: int = 1, classic: bool = False, dtype=np.float32,
                  rng=None):
@@ -44,8 +45,8 @@ class LeNet5(Module):
         self.act4 = Act()
         self.fc3 = Linear(84, num_classes, dtype=dtype, rng=rng)
 
-    def forward(self, x):
-        h, conv1_back = self.conv1(x)  # (N, 6, 28, 28)
+    def forward(self, x, *, input_grad: bool = True):
+        h, conv1_back = self.conv1(x, input_grad=input_grad)  # (N, 6, 28, 28)
         h, act1_back = self.act1(h)
         h, pool1_back = self.pool1(h)  # (N, 6, 14, 14)
         h, conv2_back = self.conv2(h)  # (N, 16, 10, 10)

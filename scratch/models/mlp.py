@@ -37,5 +37,6 @@ class MLP(Module):
         layers.append(Linear(sizes[-1], out_features, dtype=dtype, rng=rng))
         self.net = Sequential(*layers)
 
-    def forward(self, x):
+    def forward(self, x, *, input_grad: bool = True):
+        # input_grad=False (x is data) is accepted, as by every zoo model, and skips nothing here: dx is computed.
         return self.net(x)  # Sequential applies the closures in reverse: see scratch.nn.container

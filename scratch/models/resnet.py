@@ -57,14 +57,15 @@ class SmallResNet(Module):
         widths: channels of each stage; every stage after the first halves the resolution (stride 2).
         blocks: BasicBlocks per stage.
 
+    ``model(x, input_grad=False)``: x is data that needs no gradient, so the stem ``conv`` skips dx and ``backward``
+    returns None (the trainer calls it so).
+
     Examples:
         >>> model = SmallResNet(num_classes=10, widths=(8, 16))
         >>> logits, backward = model(np.zeros((2, 1, 28, 28), np.float32))
         >>> logits.shape, backward(np.ones_like(logits)).shape
         ((2, 10), (2, 1, 28, 28))
     """
-
-    input_layer = "conv"  # reads the images: a trainer turns its input_grad off (scratch.train.NumpyTrainer)
 
     def __init__(self, num_classes: int = 10, in_channels: int = 1, widths=(16, 32, 64), blocks: int = 1,
                  dtype=np.float32, rng=None):
@@ -83,8 +84,8 @@ class SmallResNet(Module):
         self.flatten = Flatten()
         self.fc = Linear(c_in, num_classes, dtype=dtype, rng=rng)
 
-    def forward(self, x):
-        h, conv_back = self.conv(x)
+    def forward(self, x, *, input_grad: bool = True):
+        h, conv_back = self.conv(x, input_grad=input_grad)
         h, bn_back = self.bn(h)
         h, relu_back = self.relu(h)
         h, layers_back = self.layers(h)

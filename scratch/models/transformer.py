@@ -95,7 +95,8 @@ class TransformerClassifier(Module):
         raise ValueError(f"TransformerClassifier expected tokens (N, T, {F_in}) or images (N, C, H, W) with "
                          f"C * W = in_features = {F_in}, got {fmt_shape(x.shape)}")
 
-    def forward(self, x):
+    def forward(self, x, *, input_grad: bool = True):
+        # input_grad=False (x is data) is accepted, as by every zoo model, and skips nothing here: dx is computed.
         tokens, tokens_back = self._tokens(x)  # (N, T, in_features)
         T = tokens.shape[1]
         e, embedding_back = self.embedding(tokens)  # (N, T, d_model)
@@ -158,7 +159,8 @@ class CausalTransformerLM(Module):
         self.norm = LayerNorm(d_model, dtype=dtype)
         self.head = Linear(d_model, vocab_size, dtype=dtype, rng=rng)
 
-    def forward(self, tokens):
+    def forward(self, tokens, *, input_grad: bool = True):
+        # input_grad is accepted, as by every zoo model; integer tokens never have a gradient.
         if np.ndim(tokens) != 2:
             raise ValueError(f"CausalTransformerLM expected tokens (N, T), got {fmt_shape(np.shape(tokens))}")
         T = tokens.shape[1]

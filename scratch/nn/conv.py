@@ -162,7 +162,8 @@ class Conv2d(_ConvNd):
             ``fan_in = in_channels/groups * kH * kW``, as torch.
         bias: ``(out_channels,)``, same distribution, or None.
         input_grad: True; set it to False on a network's first layer, whose input is data, and ``backward`` skips
-            dx and returns None (torch skips it for an input that does not require a gradient).
+            dx and returns None (torch skips it for an input that does not require a gradient). A call's
+            ``input_grad=`` argument, when given, overrides it for that call (``LeNet5(x, input_grad=False)``).
 
     Backward:
         See ``scratch.functional.conv2d``. ``backward(dy)`` accumulates ``weight.grad``, ``bias.grad``, returns dx.
@@ -176,10 +177,12 @@ class Conv2d(_ConvNd):
 
     _d = 2
 
-    def forward(self, x):
+    def forward(self, x, *, input_grad: bool | None = None):
         _check_input("Conv2d", x, 2, self.in_channels)
+        if input_grad is None:  # a call's own choice (a model's first layer, called on data) wins over the attribute
+            input_grad = self.input_grad
         y, backward = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups,
-                               input_grad=self.input_grad)
+                               input_grad=input_grad)
         return y, _with_param_grads(self, backward)
 
 
