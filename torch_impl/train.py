@@ -38,6 +38,7 @@ import scratch.optim as np_optim
 import torch_impl.optim as torch_optim
 from scratch.checkpoint import TMP_PREFIX, CheckpointError, load_checkpoint, save_checkpoint
 from scratch.data import batches as make_batches
+from scratch.models.sampling import sample as sample_tokens
 from scratch.train import IGNORE, NumpyTrainer
 from torch_impl import tasks
 from torch_impl.optim import optimizer_state_to_numpy, optimizer_state_to_torch
@@ -814,32 +815,32 @@ def print_summary(args, summary, histories):
 
 def show_samples(models, ds, seed, n=8):
     vocab = ds.info["vocab"]
+    prefix = np.full((n, 1), vocab.bos)
     for side, model in models.items():
         rng = np.random.default_rng(seed)
         if side == "numpy":
-            seq = model.sample(np.full((n, 1), vocab.bos), steps=20, rng=rng, stop=vocab.eos)
+            seq = model.sample(prefix, steps=20, rng=rng, stop=vocab.eos)
         else:
-            seq = _torch_sample(model, vocab, n, rng)
+            seq = torch_sample(model, prefix, steps=20, rng=rng, stop=vocab.eos)
         words = [vocab.decode(row) for row in seq]
         print(f"{side} samples: {', '.join(words)}")
 
 
-@torch.no_grad()
-def _torch_sample(model, vocab, n, rng, steps=20):
-    model.eval()
+def torch_sample(model, prefix, steps: int, rng: np.random.Generator, temperature: float = 1.0, stop=None):
+    """The twin of ``CharRNN.sample`` for a torch model: ``scratch.models.sampling.sample`` over its last-step
+    logits, in eval mode, so that one generator draws the same tokens on both sides."""
     device = next(model.parameters()).device
-    seq = np.full((n, 1), vocab.bos)
-    done = np.zeros(n, dtype=bool)
-    for _ in range(steps):
-        logits = model(torch.from_numpy(seq).to(device))[:, -1].double().cpu().numpy()
-        p = np.exp(logits - logits.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
-        nxt = np.where(done, vocab.eos, [rng.choice(len(row), p=row) for row in p])
-        done |= nxt == vocab.eos
-        seq = np.concatenate([seq, nxt[:, None]], axis=1)
-        if done.all():
-            break
-    return seq
+
+    @torch.no_grad()
+    def next_logits(seq):
+        return model(torch.from_numpy(seq).to(device))[:, -1].double().cpu().numpy()
+
+    was_training = model.training
+    model.eval()
+    try:
+        return sample_tokens(next_logits, prefix, steps, rng, temperature, stop)
+    finally:
+        model.train(was_training)
 
 
 def plot_reconstructions(path, models, ds, n=8) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch.models.sampling import sample
 from scratch.nn import GRU, LSTM, RNN, Embedding, Linear, Module
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -57,25 +58,11 @@ class CharRNN(Module):
     def sample(self, prefix, steps: int, rng: np.random.Generator, temperature: float = 1.0, stop=None):
         """Continue each row of ``prefix`` (N, T0) by sampling up to ``steps`` tokens; stop a row at token ``stop``.
 
-        Reruns the growing sequence each step (quadratic in length, fine for names and short words).
+        ``scratch.models.sampling.sample`` over this model's last-step logits, in eval mode.
         """
         was_training = self.training
         self.eval()
-        seq = np.asarray(prefix, dtype=np.int64)
-        done = np.zeros(len(seq), dtype=bool)
         try:
-            for _ in range(steps):
-                logits, _ = self(seq)
-                z = logits[:, -1].astype(np.float64) / temperature
-                p = np.exp(z - z.max(axis=1, keepdims=True))
-                p /= p.sum(axis=1, keepdims=True)
-                nxt = np.array([rng.choice(len(row), p=row) for row in p])
-                if stop is not None:
-                    nxt = np.where(done, stop, nxt)
-                    done |= nxt == stop
-                seq = np.concatenate([seq, nxt[:, None]], axis=1)
-                if stop is not None and done.all():
-                    break
+            return sample(lambda seq: self(seq)[0][:, -1], prefix, steps, rng, temperature, stop)
         finally:
             self.train(was_training)
-        return seq

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratch._checks import fmt_shape
+from scratch.models.sampling import sample
 from scratch.nn import (Dropout, Embedding, LayerNorm, Linear, Module, PositionalEncoding, TransformerEncoder,
                         TransformerEncoderLayer)
 
@@ -181,27 +182,12 @@ class CausalTransformerLM(Module):
     def sample(self, prefix, steps: int, rng: np.random.Generator, temperature: float = 1.0, stop=None):
         """Continue each row of ``prefix`` (N, T0) by sampling up to ``steps`` tokens; stop a row at token ``stop``.
 
-        Reruns the growing sequence each step (quadratic in length, fine for names and short words), feeding at most
-        the last ``max_len`` tokens. Rows that have stopped are filled with ``stop``.
+        ``scratch.models.sampling.sample`` over this model's last-step logits, in eval mode, feeding at most the last
+        ``max_len`` tokens. Rows that have stopped are filled with ``stop``.
         """
         was_training = self.training
         self.eval()
-        seq = np.asarray(prefix, dtype=np.int64)
-        done = np.zeros(len(seq), dtype=bool)
         try:
-            for _ in range(steps):
-                logits, _ = self(seq[:, -self.max_len:])
-                z = logits[:, -1].astype(np.float64) / temperature  # (N, V)
-                p = np.exp(z - z.max(axis=1, keepdims=True))
-                cdf = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
-                # Inverse-CDF sampling, one uniform per row; the clip guards against cdf[-1] rounding below u.
-                nxt = np.minimum((cdf < rng.random((len(seq), 1))).sum(axis=1), z.shape[1] - 1)
-                if stop is not None:
-                    nxt = np.where(done, stop, nxt)
-                    done |= nxt == stop
-                seq = np.concatenate([seq, nxt[:, None]], axis=1)
-                if stop is not None and done.all():
-                    break
+            return sample(lambda seq: self(seq[:, -self.max_len:])[0][:, -1], prefix, steps, rng, temperature, stop)
         finally:
             self.train(was_training)
-        return seq
