@@ -1,12 +1,16 @@
-"""What the training command can run: datasets prepared as batches, and each zoo model built on both sides.
+"""What the training command can run: the datasets and the zoo's models, by name.
 
-Two plain tables, ``DATASETS`` and ``MODELS``: the names the command line accepts, and what each one builds. A model
-names the data it can take, so a mismatch (LeNet-5 on 8x8 digits) fails with a sentence rather than a shape error.
+Two plain tables. ``DATASETS`` maps a name to a ``DataSource``: what kind of data it holds (known before loading, so
+that a model and data that do not fit are refused before any work) and the function that loads it. ``MODELS`` maps a
+name to a ``ModelSpec``: the trainer's kind of task, the data it takes, its class on each side (the twins share
+names and constructor arguments) and those arguments, read off the dataset by a small function. A model names the
+data it can take, so a mismatch (LeNet-5 on 8x8 digits) fails with a sentence rather than a shape error.
 """
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -25,13 +29,18 @@ class Dataset:
     info: dict = field(default_factory=dict)  # input_shape, num_classes, vocab, ...
 
 
+def cast(ds: Dataset, dtype) -> Dataset:
+    """``ds`` with its floating-point arrays in ``dtype`` (both sides train in the command's --dtype)."""
+    def cast_arrays(arrays):
+        return tuple(a.astype(dtype) if a.dtype.kind == "f" else a for a in arrays)
+
+    ds.train, ds.test = cast_arrays(ds.train), cast_arrays(ds.test)
+    return ds
+
+
+# Datasets --------------------------------------------------------------------------------------------------------
 def _images(name: str, split, num_classes: int = 10) -> Dataset:
     return Dataset(name, "images", (split.x_train, split.y_train), (split.x_test, split.y_test),
-                   {"input_shape": split.x_train.shape[1:], "num_classes": num_classes})
-
-
-def _vectors(name: str, split, num_classes: int) -> Dataset:
-    return Dataset(name, "vectors", (split.x_train, split.y_train), (split.x_test, split.y_test),
                    {"input_shape": split.x_train.shape[1:], "num_classes": num_classes})
 
 
@@ -48,32 +57,55 @@ def _text(split) -> Dataset:
     return Dataset("names", "text", train, test, {"vocab": vocab, "vocab_size": len(vocab)})
 
 
-def _graph(g) -> Dataset:
+# One loader per dataset, each (seed, path, normalize) -> Dataset. ``normalize`` standardises images with the training
+# split's mean and std; the others ignore what they do not use.
+def load_digits(seed: int, path: str | None, normalize: bool) -> Dataset:
+    return _images("digits", data.load_digits(seed=seed, normalize=normalize))
+
+
+def load_moons(seed: int, path: str | None, normalize: bool) -> Dataset:
+    split = data.load_moons(seed=seed)
+    return Dataset("moons", "vectors", (split.x_train, split.y_train), (split.x_test, split.y_test),
+                   {"input_shape": split.x_train.shape[1:], "num_classes": 2})
+
+
+def load_mnist_sample(seed: int, path: str | None, normalize: bool) -> Dataset:
+    return _images("mnist_sample", data.load_mnist_sample(seed=seed, normalize=normalize))
+
+
+def load_mnist_idx(seed: int, path: str | None, normalize: bool) -> Dataset:
+    if not path:
+        raise ValueError("dataset mnist_idx reads IDX files from a folder: pass --data-path FOLDER")
+    return _images("mnist_idx", data.load_mnist_idx(path, normalize=normalize))
+
+
+def load_names(seed: int, path: str | None, normalize: bool) -> Dataset:
+    return _text(data.load_names(seed=seed))
+
+
+def load_karate_club(seed: int, path: str | None, normalize: bool) -> Dataset:
+    g = data.load_karate_club(seed=seed)
     train_target = np.where(g.train_mask, g.y, IGNORE)
     test_target = np.where(g.test_mask, g.y, IGNORE)
     return Dataset("karate_club", "graph", (g.x, g.edge_index, train_target), (g.x, g.edge_index, test_target),
                    {"input_shape": g.x.shape[1:], "num_classes": int(g.y.max()) + 1})
 
 
+@dataclass(frozen=True)
+class DataSource:
+    shape: str  # 'images', 'vectors', 'text' or 'graph': known before loading
+    load: Callable[[int, str | None, bool], Dataset]  # (seed, path, normalize) -> Dataset
+    image_size: tuple | None = None  # (H, W) of its images
+
+
 DATASETS = {
-    "digits": lambda seed, path, norm: _images("digits", data.load_digits(seed=seed, normalize=norm)),
-    "moons": lambda seed, path, norm: _vectors("moons", data.load_moons(seed=seed), num_classes=2),
-    "mnist_sample": lambda seed, path, norm: _images("mnist_sample", data.load_mnist_sample(seed=seed, normalize=norm)),
-    "mnist_idx": lambda seed, path, norm: _images("mnist_idx", data.load_mnist_idx(_need_path(path), normalize=norm)),
-    "names": lambda seed, path, norm: _text(data.load_names(seed=seed)),
-    "karate_club": lambda seed, path, norm: _graph(data.load_karate_club(seed=seed)),
+    "digits": DataSource("images", load_digits, image_size=(8, 8)),
+    "moons": DataSource("vectors", load_moons),
+    "mnist_sample": DataSource("images", load_mnist_sample, image_size=(28, 28)),
+    "mnist_idx": DataSource("images", load_mnist_idx, image_size=(28, 28)),
+    "names": DataSource("text", load_names),
+    "karate_club": DataSource("graph", load_karate_club),
 }
-
-
-# What each dataset is, known before loading it: the command checks that model and data fit before any work.
-SHAPES = {"digits": "images", "moons": "vectors", "mnist_sample": "images", "mnist_idx": "images", "names": "text",
-          "karate_club": "graph"}
-
-
-def _need_path(path):
-    if not path:
-        raise ValueError("dataset mnist_idx reads IDX files from a folder: pass --data-path FOLDER")
-    return path
 
 
 def _unknown(kind: str, name: str, valid) -> ValueError:
@@ -87,65 +119,81 @@ def load_dataset(name: str, seed: int = 0, path: str | None = None, normalize: b
     reconstructs pixels in [0, 1] and wants them raw)."""
     if name not in DATASETS:
         raise _unknown("dataset", name, DATASETS)
-    return DATASETS[name](seed, path, normalize)
+    return DATASETS[name].load(seed, path, normalize)
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    kind: str  # the trainer's kind of task
-    accepts: tuple  # dataset shapes it takes
-    build_numpy: object  # (dataset, dtype, rng) -> scratch model
-    build_torch: object  # dataset -> torch model
-    needs: str = ""  # an extra requirement, checked by check_fits
-
-
+# Models ----------------------------------------------------------------------------------------------------------
+# Constructor arguments read off a dataset, one small function per family of models; the sizes that do not depend
+# on the data are in each ModelSpec's ``options``.
 def _flat(ds) -> int:
     return int(np.prod(ds.info["input_shape"]))
 
 
-def _channels(ds) -> int:
-    return int(ds.info["input_shape"][0])
+def _mlp_sizes(ds) -> dict:
+    return {"in_features": _flat(ds), "out_features": ds.info["num_classes"]}
+
+
+def _image_classes(ds) -> dict:
+    return {"num_classes": ds.info["num_classes"], "in_channels": int(ds.info["input_shape"][0])}
+
+
+def _row_tokens(ds) -> dict:  # a token is one image row (C, H, W -> H tokens of C * W features)
+    shape = ds.info["input_shape"]
+    return {"in_features": int(shape[0]) * shape[-1], "num_classes": ds.info["num_classes"]}
+
+
+def _vocabulary(ds) -> dict:
+    return {"vocab_size": ds.info["vocab_size"]}
+
+
+def _node_classes(ds) -> dict:
+    return {"in_features": _flat(ds), "num_classes": ds.info["num_classes"]}
+
+
+def _pixels(ds) -> dict:
+    return {"in_features": _flat(ds)}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    kind: str  # the trainer's kind of task (scratch.train.KINDS)
+    accepts: tuple  # the dataset shapes it takes
+    numpy_class: type  # in scratch.models
+    torch_class: type  # its twin in torch_impl.models: the same name and constructor arguments
+    arguments: Callable[[Dataset], dict]  # the constructor arguments that depend on the data
+    options: dict = field(default_factory=dict)  # the constructor arguments that do not
+    image_size: tuple | None = None  # the (H, W) its images must have, if it needs one
+
+    def build_numpy(self, ds: Dataset, dtype, rng: np.random.Generator):
+        return self.numpy_class(**self.arguments(ds), **self.options, dtype=dtype, rng=rng)
+
+    def build_torch(self, ds: Dataset):
+        return self.torch_class(**self.arguments(ds), **self.options)
+
+
+def _char_rnn(cell: str) -> ModelSpec:
+    return ModelSpec("sequence", ("text",), np_models.CharRNN, torch_models.CharRNN, _vocabulary,
+                     {"embedding_dim": 32, "hidden_size": 128, "cell": cell})
 
 
 MODELS = {
-    "mlp": ModelSpec("classify", ("images", "vectors"),
-                     lambda ds, dt, rng: np_models.MLP(_flat(ds), (128,), ds.info["num_classes"], dtype=dt, rng=rng),
-                     lambda ds: torch_models.MLP(_flat(ds), (128,), ds.info["num_classes"])),
-    "lenet5": ModelSpec("classify", ("images",),
-                        lambda ds, dt, rng: np_models.LeNet5(ds.info["num_classes"], _channels(ds), dtype=dt, rng=rng),
-                        lambda ds: torch_models.LeNet5(ds.info["num_classes"], _channels(ds)), needs="28x28"),
-    "resnet": ModelSpec("classify", ("images",),
-                        lambda ds, dt, rng: np_models.SmallResNet(ds.info["num_classes"], _channels(ds), dtype=dt,
-                                                                  rng=rng),
-                        lambda ds: torch_models.SmallResNet(ds.info["num_classes"], _channels(ds))),
-    "char_rnn": ModelSpec("sequence", ("text",),
-                          lambda ds, dt, rng: np_models.CharRNN(ds.info["vocab_size"], 32, 128, cell="rnn", dtype=dt,
-                                                                rng=rng),
-                          lambda ds: torch_models.CharRNN(ds.info["vocab_size"], 32, 128, cell="rnn")),
-    "char_lstm": ModelSpec("sequence", ("text",),
-                           lambda ds, dt, rng: np_models.CharRNN(ds.info["vocab_size"], 32, 128, cell="lstm",
-                                                                 dtype=dt, rng=rng),
-                           lambda ds: torch_models.CharRNN(ds.info["vocab_size"], 32, 128, cell="lstm")),
-    "char_gru": ModelSpec("sequence", ("text",),
-                          lambda ds, dt, rng: np_models.CharRNN(ds.info["vocab_size"], 32, 128, cell="gru", dtype=dt,
-                                                                rng=rng),
-                          lambda ds: torch_models.CharRNN(ds.info["vocab_size"], 32, 128, cell="gru")),
-    "transformer": ModelSpec("classify", ("images",),
-                             lambda ds, dt, rng: np_models.TransformerClassifier(
-                                 _channels(ds) * ds.info["input_shape"][-1], ds.info["num_classes"], dtype=dt, rng=rng),
-                             lambda ds: torch_models.TransformerClassifier(
-                                 _channels(ds) * ds.info["input_shape"][-1], ds.info["num_classes"])),
-    "char_transformer": ModelSpec("sequence", ("text",),
-                                  lambda ds, dt, rng: np_models.CausalTransformerLM(ds.info["vocab_size"], 64, 4, 2,
-                                                                                    128, dtype=dt, rng=rng),
-                                  lambda ds: torch_models.CausalTransformerLM(ds.info["vocab_size"], 64, 4, 2, 128)),
-    "gcn": ModelSpec("graph", ("graph",),
-                     lambda ds, dt, rng: np_models.GCN(_flat(ds), 16, ds.info["num_classes"], dropout=0.5, dtype=dt,
-                                                       rng=rng),
-                     lambda ds: torch_models.GCN(_flat(ds), 16, ds.info["num_classes"], dropout=0.5)),
-    "autoencoder": ModelSpec("reconstruct", ("images",),
-                             lambda ds, dt, rng: np_models.Autoencoder(_flat(ds), 128, 32, dtype=dt, rng=rng),
-                             lambda ds: torch_models.Autoencoder(_flat(ds), 128, 32)),
+    "mlp": ModelSpec("classify", ("images", "vectors"), np_models.MLP, torch_models.MLP, _mlp_sizes,
+                     {"hidden": (128,)}),
+    "lenet5": ModelSpec("classify", ("images",), np_models.LeNet5, torch_models.LeNet5, _image_classes,
+                        image_size=(28, 28)),
+    "resnet": ModelSpec("classify", ("images",), np_models.SmallResNet, torch_models.SmallResNet, _image_classes),
+    "char_rnn": _char_rnn("rnn"),
+    "char_lstm": _char_rnn("lstm"),
+    "char_gru": _char_rnn("gru"),
+    "transformer": ModelSpec("classify", ("images",), np_models.TransformerClassifier,
+                             torch_models.TransformerClassifier, _row_tokens),
+    "char_transformer": ModelSpec("sequence", ("text",), np_models.CausalTransformerLM,
+                                  torch_models.CausalTransformerLM, _vocabulary,
+                                  {"d_model": 64, "nhead": 4, "num_layers": 2, "dim_feedforward": 128}),
+    "gcn": ModelSpec("graph", ("graph",), np_models.GCN, torch_models.GCN, _node_classes,
+                     {"hidden": 16, "dropout": 0.5}),
+    "autoencoder": ModelSpec("reconstruct", ("images",), np_models.Autoencoder, torch_models.Autoencoder, _pixels,
+                             {"hidden": 128, "latent": 32}),
 }
 
 
@@ -155,11 +203,14 @@ def model_spec(name: str) -> ModelSpec:
     return MODELS[name]
 
 
+def _fits(spec: ModelSpec, source: DataSource) -> bool:
+    return source.shape in spec.accepts and spec.image_size in (None, source.image_size)
+
+
 def fitting_datasets(model: str) -> list:
     """The datasets ``model`` can train on, in DATASETS order."""
     spec = model_spec(model)
-    return [name for name in DATASETS if SHAPES[name] in spec.accepts
-            and (spec.needs != "28x28" or name in ("mnist_sample", "mnist_idx"))]
+    return [name for name, source in DATASETS.items() if _fits(spec, source)]
 
 
 def _misfit(model: str, data: str, what: str) -> ValueError:
@@ -172,14 +223,16 @@ def check_names(model: str, data: str) -> None:
     spec = model_spec(model)
     if data not in DATASETS:
         raise _unknown("dataset", data, DATASETS)
-    if SHAPES[data] not in spec.accepts:
-        raise _misfit(model, data, f"takes {' or '.join(spec.accepts)} data, and dataset {data} is {SHAPES[data]}")
+    shape = DATASETS[data].shape
+    if shape not in spec.accepts:
+        raise _misfit(model, data, f"takes {' or '.join(spec.accepts)} data, and dataset {data} is {shape}")
 
 
 def check_fits(model: str, ds: Dataset) -> None:
     spec = model_spec(model)
     if ds.shape not in spec.accepts:
         raise _misfit(model, ds.name, f"takes {' or '.join(spec.accepts)} data, and dataset {ds.name} is {ds.shape}")
-    if spec.needs == "28x28" and tuple(ds.info["input_shape"][1:]) != (28, 28):
-        raise ValueError(f"model {model} needs 28x28 images (mnist_sample, mnist_idx); dataset {ds.name} has "
-                         f"{tuple(ds.info['input_shape'])}")
+    if spec.image_size is not None and tuple(ds.info["input_shape"][1:]) != spec.image_size:
+        H, W = spec.image_size
+        raise ValueError(f"model {model} needs {H}x{W} images ({', '.join(fitting_datasets(model))}); dataset "
+                         f"{ds.name} has {tuple(ds.info['input_shape'])}")
