@@ -11,6 +11,8 @@ Thread safety: one module may run forward and backward in several threads at onc
 Each Parameter carries a lock that ``accumulate_grad`` holds while it adds, as torch's AccumulateGrad holds one per
 parameter: without it two threads can both find ``grad is None`` and the second assignment drops the first thread's
 whole gradient, and ``+=`` on a large array interleaves element by element (NumPy releases the GIL inside the add).
+
+Casting: ``double()``, ``float()`` and ``to(dtype)`` cast floating parameters, their ``.grad`` and floating buffers.
 """
 from __future__ import annotations
 
@@ -73,6 +75,28 @@ def accumulate_grad(param: Parameter | None, grad) -> None:
             param.grad = np.array(grad, dtype=param.dtype, copy=True)
         else:
             param.grad += grad
+
+
+_TORCH_STYLE_NAMES = {"float32": np.float32, "float": np.float32, "float64": np.float64, "double": np.float64,
+                      "float16": np.float16, "half": np.float16}
+
+
+def _dtype_or_none(value):
+    """A ``np.dtype`` for a dtype-like value, None for anything else (a device: "cpu", "cuda:0", torch.device).
+
+    Strings and torch objects are read by torch's names, where "float" is float32 (NumPy's "float" is float64).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) or type(value).__module__ == "torch":
+        text = str(value).removeprefix("torch.")
+        if text in _TORCH_STYLE_NAMES:
+            return np.dtype(_TORCH_STYLE_NAMES[text])
+        value = text  # "int64" is a dtype (refused later as not floating); "cuda" is not one
+    try:
+        return np.dtype(value)
+    except TypeError:
+        return None
 
 
 class Module:
@@ -187,6 +211,86 @@ class Module:
                     f"but {tuple(target.shape)} in the module (no transposes are made silently)"
                 )
             target[...] = value
+
+    # Dtype ---------------------------------------------------------------------------------------------------------
+    def double(self) -> "Module":
+        """Cast every floating parameter (and its ``.grad``) and floating buffer to float64; returns self.
+
+        See ``to`` for what happens to the Parameter objects.
+        """
+        return self._cast_floating(np.dtype(np.float64))
+
+    def float(self) -> "Module":
+        """Cast every floating parameter (and its ``.grad``) and floating buffer to float32; returns self."""
+        return self._cast_floating(np.dtype(np.float32))
+
+    def to(self, *args, dtype=None, device=None, non_blocking: bool = False) -> "Module":
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or keywords, as torch's ``Module.to``; returns self.
+
+        ``dtype``: a NumPy dtype or type (``np.float64``), or a torch-style name (``"float64"``, ``"float32"``,
+        ``"double"``, ``"float"``; ``torch.float64`` itself is accepted by its name, without importing torch).
+        Floating parameters and floating buffers are cast, in this module and every child; integer buffers such
+        as batch norm's ``num_batches_tracked`` are left alone, and a non-floating dtype is an error, as in torch.
+
+        ``device``: the arrays live in host memory, so only ``None`` and ``"cpu"`` are accepted (nothing to do);
+        any other device is a ``ValueError`` (for a GPU, use the torch twin from ``torch_impl``).
+
+        Parameter objects: torch keeps each Parameter and swaps its storage (``param.data = ...``), so references
+        to it stay valid. A NumPy array's buffer and dtype are fixed for life (``ndarray.data`` cannot be assigned
+        in NumPy 2), so a parameter whose dtype changes is replaced by a new ``Parameter`` holding the cast values;
+        one whose dtype is already right is kept as it is. A parameter shared by several modules stays shared (one
+        new Parameter for all of them). An existing ``.grad`` is cast with it, as torch casts ``.grad``; the old
+        Parameter keeps its old values and grad. The old Parameter points to its replacement, and a
+        ``scratch.optim`` optimizer built before the cast follows that pointer at its next ``step``,
+        ``zero_grad`` or ``state_dict`` and casts its state (momentum, Adam's moments) to the new dtype, so it
+        goes on updating the arrays the module uses (in torch, SGD goes on too but Adam's float32 state makes the
+        first step after ``double()`` raise). Any other reference taken before the cast (``p = model.fc.weight``)
+        still names the old array: take it again after casting.
+        """
+        name = type(self).__name__
+        if len(args) > 2:
+            raise TypeError(f"{name}.to expected at most 2 positional arguments (device, dtype), got {len(args)}")
+        for arg in args:
+            as_dtype = _dtype_or_none(arg)
+            if as_dtype is not None:
+                if dtype is not None:
+                    raise TypeError(f"{name}.to got two dtypes: {dtype!r} and {arg!r}")
+                dtype = arg
+            elif device is None:
+                device = arg
+            else:
+                raise TypeError(f"{name}.to expected (device, dtype), got {args!r}")
+        if device is not None and str(device) != "cpu":
+            raise ValueError(f"{name}.to expected a dtype (np.float64, 'float64', 'double', ...) or a device; "
+                             f"scratch modules hold NumPy arrays in host memory, so the only device is 'cpu', "
+                             f"got {device!r} (for a GPU, use the torch twin in torch_impl)")
+        if dtype is None:
+            return self
+        target = _dtype_or_none(dtype)
+        if target is None:
+            raise TypeError(f"{name}.to expected a dtype such as np.float64 or 'float64', got {dtype!r}")
+        if target.type not in (np.float32, np.float64):
+            raise TypeError(f"{name}.to only accepts float32 or float64 (the dtypes scratch layers compute in), "
+                            f"got {target}")
+        return self._cast_floating(target)
+
+    def _cast_floating(self, dtype: np.dtype) -> "Module":
+        new_params: dict[int, Parameter] = {}  # id(old) -> new: a shared parameter becomes one shared parameter
+        for mod in self.modules():
+            for name, p in list(mod._parameters.items()):
+                if p is None or p.dtype.kind != "f" or p.dtype == dtype:
+                    continue
+                new = new_params.get(id(p))
+                if new is None:
+                    new = p.view(np.ndarray).astype(dtype).view(Parameter)  # one copy; a lock of its own
+                    new.grad = None if p.grad is None else p.grad.astype(dtype)
+                    p._cast_into = new  # followed by optimizers built before the cast (scratch.optim)
+                    new_params[id(p)] = new
+                setattr(mod, name, new)
+            for name, b in list(mod._buffers.items()):
+                if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
+                    setattr(mod, name, b.astype(dtype))
+        return self
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to None (torch's default ``set_to_none=True``)."""

@@ -84,10 +84,33 @@ class Optimizer:
     def _check_hyperparameters(self, group: dict) -> None:
         """Subclasses raise ValueError for a hyperparameter outside its range (checked for every group)."""
 
+    def _follow_casts(self) -> None:
+        """Take up the Parameters that ``Module.double()``/``float()``/``to(dtype)`` put in place of ours.
+
+        A NumPy array cannot change dtype in place, so a cast module holds new Parameters and each old one points to
+        its replacement (``_cast_into``). Following the pointers here, and casting this parameter's state as
+        ``load_state_dict`` does (``step`` keeps its own dtype), lets an optimizer built before the cast go on
+        updating the arrays the module uses instead of orphans.
+        """
+        for group in self.param_groups:
+            params = group["params"]
+            for i, p in enumerate(params):
+                new = p
+                while getattr(new, "_cast_into", None) is not None:
+                    new = new._cast_into
+                if new is p:
+                    continue
+                params[i] = new
+                state = self.state.pop(id(p), None)
+                if state is not None:
+                    self.state[id(new)] = {k: v if k == "step" else np.asarray(v).astype(new.dtype)
+                                           for k, v in state.items()}
+
     # Stepping ---------------------------------------------------------------------------------------------------
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` (optional) recomputes and returns the loss."""
         loss = closure() if closure is not None else None
+        self._follow_casts()
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -104,6 +127,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: ``.grad = None`` (torch's default), or fill them with zeros."""
+        self._follow_casts()
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
@@ -114,6 +138,7 @@ class Optimizer:
     # State --------------------------------------------------------------------------------------------------------
     def state_dict(self) -> dict:
         """``{"state": {index: {name: array}}, "param_groups": [...]}`` in torch's layout; arrays are copies."""
+        self._follow_casts()
         index = {}
         groups = []
         for group in self.param_groups:
@@ -133,6 +158,7 @@ class Optimizer:
         The groups must have the same number of parameters as this optimizer's; the saved hyperparameters replace
         the current ones. Floating buffers are cast to their parameter's dtype, as torch does; ``step`` keeps its own.
         """
+        self._follow_casts()
         name = type(self).__name__
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
