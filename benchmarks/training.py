@@ -29,12 +29,12 @@ from benchmarks.layers import Case
 def _prepare(argv: list[str]):
     """``(args, spec, ds)`` as ``python -m torch_impl.train ARGV`` resolves its options, model and data."""
     from torch_impl import tasks
-    from torch_impl.train import _cast, build_parser, resolve
+    from torch_impl.train import build_parser, resolve
 
     args = resolve(build_parser().parse_args(argv + ["--no-progress"]))
     spec = tasks.model_spec(args.model)
     ds = tasks.load_dataset(args.data, seed=args.seed, normalize=spec.kind == "classify")
-    return args, spec, _cast(ds, np.dtype(args.dtype))
+    return args, spec, tasks.cast(ds, np.dtype(args.dtype))
 
 
 def lenet5_epoch_case(quick: bool) -> Case:

@@ -202,7 +202,7 @@ def throughput(model_name="lenet5", data="mnist_sample", batch_size=256, steps=5
                                                   "--device", device, "--batch-size", str(batch_size)]))
     args.amp, args.compile, args.channels_last = amp, compile, channels_last
     spec = tasks.model_spec(model_name)
-    ds = T._cast(tasks.load_dataset(data, normalize=spec.kind == "classify"), np.float32)
+    ds = tasks.cast(tasks.load_dataset(data, normalize=spec.kind == "classify"), np.float32)
     trainer, _ = T.build_side("torch", spec, ds, args)
     batch = next(iter(T.train_batches(ds, spec.kind, batch_size, seed=0, epoch=0)))
     for _ in range(warmup):  # compilation, cuDNN autotuning, allocator warm-up

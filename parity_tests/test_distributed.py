@@ -23,8 +23,8 @@ from scratch.checkpoint import load_checkpoint
 from scratch.train import IGNORE
 from torch_impl import distributed as D
 from torch_impl import tasks
-from torch_impl import train as T
 from torch_impl.state import to_numpy
+from torch_impl.train import cli, loop, sides
 
 ROOT = Path(__file__).resolve().parent.parent
 WORLD = 2
@@ -74,13 +74,13 @@ def torchrun(out_dir, *options):
 
 def single_process(options):
     """The reference: TorchTrainer, one process, the same global batches (those with at least WORLD rows)."""
-    args = T.resolve(D.build_parser().parse_args(options))
+    args = cli.resolve(D.build_parser().parse_args(options))
     spec = tasks.model_spec(args.model)
-    ds = T._cast(tasks.load_dataset(args.data, seed=args.seed, normalize=True), np.dtype(args.dtype))
-    trainer, model = T.build_side("torch", spec, ds, args)
+    ds = tasks.cast(tasks.load_dataset(args.data, seed=args.seed, normalize=True), np.dtype(args.dtype))
+    trainer, model = sides.build_side("torch", spec, ds, args)
     losses = []
     for epoch in range(args.epochs):
-        for batch in T.train_batches(ds, spec.kind, args.batch_size, args.seed, epoch):
+        for batch in loop.train_batches(ds, spec.kind, args.batch_size, args.seed, epoch):
             if len(batch[0]) >= WORLD:
                 losses.append(trainer.step(batch))
         trainer.end_epoch()
@@ -128,7 +128,7 @@ def test_help_shows_the_launch_line_and_ddp_options():
 
 
 def _args(*extra):
-    return T.resolve(D.build_parser().parse_args(["--model", "mlp", "--data", "digits", *extra]))
+    return cli.resolve(D.build_parser().parse_args(["--model", "mlp", "--data", "digits", *extra]))
 
 
 @pytest.mark.parametrize("extra, match", [
@@ -145,7 +145,7 @@ def test_bad_options_say_what_to_do(extra, match):
 
 def test_graph_model_is_refused():
     with pytest.raises(ValueError, match="cannot be split into per-rank shards"):
-        D.check_args(T.resolve(D.build_parser().parse_args(["--model", "gcn", "--data", "karate_club"])), WORLD)
+        D.check_args(cli.resolve(D.build_parser().parse_args(["--model", "gcn", "--data", "karate_club"])), WORLD)
 
 
 def test_shard_weighting_averages_to_the_global_mean():

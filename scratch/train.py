@@ -1,7 +1,8 @@
 """The NumPy trainer: one optimisation step and one evaluation, for each kind of task.
 
-The loop around it (epochs, progress bars, metrics, checkpoints, resuming) lives in ``torch_impl.train``, which
-drives this trainer and its PyTorch twin with the same batches. This module never imports torch.
+The loop around it (epochs, progress bars, checkpoints, resuming) is ``torch_impl.train.loop``, which drives this
+trainer and its PyTorch twin (``torch_impl.train.trainer.TorchTrainer``) with the same batches. This module never
+imports torch.
 
 Kinds of task, and what a batch is:
 
@@ -84,6 +85,9 @@ class NumpyTrainer:
             correct, counted = correct + c, counted + n
         self.model.train()
         return total / max(count, 1), (correct / counted if counted else None)
+
+    def start_epoch(self, epoch: int) -> None:
+        """Called by the loop before each epoch; a NumPy run has nothing to prepare."""
 
     def end_epoch(self) -> None:
         if self.scheduler is not None:

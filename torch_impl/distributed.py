@@ -19,11 +19,13 @@ are rank 0's (DDP broadcasts rank 0's buffers each step). Results then differ fr
 batch; exact equality needs a model without BatchNorm (mlp, lenet5) or ``--sync-bn`` (``torch.nn.SyncBatchNorm``:
 statistics over the global batch; CUDA only, a limit of torch's SyncBatchNorm).
 
-Rank 0 prints the log and writes ``OUT/torch/last.npz`` (atomic, readable by both sides), ``metrics.json``,
-``metrics.csv`` and ``curves.png``; the others only train. The run folder works as in the single-process command:
-rank 0 locks it, records the settings (and the world size) in ``run.json``, starts a new run clean, and checks a
-``--resume`` against run.json; its verdict goes to every rank, so all stop together. A non-finite training or
-held-out loss stops the run, and Ctrl-C stops it keeping the last whole checkpoint (exit code 130).
+Every rank runs the single-process command's epoch loop (``torch_impl.train.loop.train_side``) with this module's
+``DistributedTrainer``. Rank 0 prints the log and writes ``OUT/torch/last.npz`` (atomic, readable by both sides),
+``metrics.json``, ``metrics.csv`` and ``curves.png``; the others only train. The run folder works as in the
+single-process command: rank 0 locks it, records the settings (and the world size) in ``run.json``, starts a new
+run clean, and checks a ``--resume`` against run.json; its verdict goes to every rank, so all stop together. A
+non-finite training or held-out loss stops the run, and Ctrl-C stops it keeping the last whole checkpoint (exit
+code 130).
 Each epoch reseeds torch's generator from (seed, epoch, rank): each rank draws its own dropout masks, and a resumed
 run draws the same ones as an uninterrupted run.
 """
@@ -34,7 +36,6 @@ import contextlib
 import math
 import os
 import sys
-import time
 from datetime import timedelta
 
 import numpy as np
@@ -42,10 +43,16 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from scratch.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from scratch.checkpoint import CheckpointError, load_checkpoint
 from scratch.train import IGNORE
 from torch_impl import tasks
-from torch_impl import train as T
+from torch_impl.train import cli
+from torch_impl.train.loop import Diverged, train_side
+from torch_impl.train.metrics import side_summary, write_metrics
+from torch_impl.train.plots import plot_curves
+from torch_impl.train.runs import RunFolderError, checkpoint_path, locked_run_folder, prepare_run_folder, run_settings
+from torch_impl.train.sides import build_side
+from torch_impl.train.trainer import TorchTrainer
 
 ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
 LAUNCH = "torchrun --nproc_per_node=2 -m torch_impl.distributed --model lenet5 --data mnist_sample"
@@ -72,17 +79,20 @@ def summed_loss(kind: str, logits, batch):
     return tf.cross_entropy(scores, batch[-1], ignore_index=IGNORE, reduction="sum")
 
 
-class DistributedTrainer(T.TorchTrainer):
+class DistributedTrainer(TorchTrainer):
     """``TorchTrainer`` whose ``step`` takes a GLOBAL batch, trains on this rank's shard and lets DDP average.
 
     ``self.model`` stays the plain module (evaluation runs on it, on every rank, with no collective); ``self.ddp``
-    is the DistributedDataParallel wrapper (compiled with ``compile``) that training steps go through.
+    is the DistributedDataParallel wrapper (compiled with ``compile``) that training steps go through. Each epoch
+    starts with every rank together and torch's generator reseeded from (seed, epoch, rank), so no checkpoint holds
+    a generator state.
     """
 
     def __init__(self, model, optimizer, kind, scheduler=None, clip_grad_norm=None, device="cpu", amp=None,
-                 compile=False, channels_last=False, dtype=torch.float32, *, rank: int, world_size: int):
+                 compile=False, channels_last=False, dtype=torch.float32, *, rank: int, world_size: int,
+                 seed: int = 0):
         super().__init__(model, optimizer, kind, scheduler, clip_grad_norm, device, amp, False, channels_last, dtype)
-        self.rank, self.world_size = rank, world_size
+        self.rank, self.world_size, self.seed = rank, world_size, seed
         device_ids = [self.device.index] if self.device.type == "cuda" else None
         self.ddp = DistributedDataParallel(model, device_ids=device_ids)
         if compile:
@@ -109,6 +119,15 @@ class DistributedTrainer(T.TorchTrainer):
         self.optimizer.step()
         return value
 
+    def start_epoch(self, epoch: int) -> None:
+        # No rank runs ahead into an epoch whose predecessor's checkpoint rank 0 has not written yet (a resume would
+        # not find it).
+        dist.barrier()
+        torch.manual_seed(_epoch_seed(self.seed, epoch, self.rank))
+
+    def state(self) -> dict:
+        return dict(super().state(), rng=None)  # reseeded every epoch: nothing to restore
+
 
 def environment() -> tuple[int, int, int]:
     """``(rank, world_size, local_rank)`` from torchrun's variables, or a RuntimeError saying how to launch."""
@@ -123,7 +142,7 @@ def environment() -> tuple[int, int, int]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The single-process command's options (``--side`` aside: only the torch side runs here), plus the DDP ones."""
-    p = T.build_parser()
+    p = cli.build_parser()
     p.prog = "torchrun --nproc_per_node=N -m torch_impl.distributed"
     p.description = __doc__.split("\n\n")[0]
     p.epilog = __doc__.split("\n\n", 1)[1]
@@ -161,57 +180,6 @@ def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
     return int(np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0])
 
 
-def train_distributed(trainer: DistributedTrainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta,
-                      log=print):
-    """``torch_impl.train.train_side`` for DDP: global batches in, rank 0 checkpoints and logs; returns the history."""
-    main = trainer.rank == 0
-    ckpt = os.path.join(out, trainer.side, "last.npz")
-    history, start = [], 0
-    if resume and os.path.exists(ckpt):  # every rank reads rank 0's file (one machine, or a shared folder)
-        model, optimizer, saved = load_checkpoint(ckpt)
-        trainer.load_state(model, optimizer, saved.get("scheduler"), None)
-        history, start = saved["history"], saved["epoch"] + 1
-        if main:
-            log(f"[torch x{trainer.world_size}] resumed from {ckpt} after epoch {start}")
-    evaluation = T.test_batches(ds, kind)
-    step = sum(h["steps"] for h in history)
-    every = T.log_every(epochs)
-    for epoch in range(start, epochs):
-        t0 = time.perf_counter()
-        torch.manual_seed(_epoch_seed(seed, epoch, trainer.rank))
-        batches = [b for b in T.train_batches(ds, kind, batch_size, seed, epoch) if len(b[0]) >= trainer.world_size]
-        losses = []
-        for i, batch in enumerate(batches):
-            loss = trainer.step(batch)
-            step += 1
-            if not math.isfinite(loss):
-                raise T.Diverged(f"[torch x{trainer.world_size}] loss became {loss} at epoch {epoch + 1}, batch "
-                                 f"{i + 1} (step {step}); the last good checkpoint is "
-                                 f"{ckpt if history else 'not written yet'}")
-            losses.append(loss)
-        test_loss, test_acc = trainer.evaluate(evaluation)
-        if not math.isfinite(test_loss):  # every rank evaluates the same weights on the same data: all stop here
-            raise T.Diverged(f"[torch x{trainer.world_size}] held-out loss became {test_loss} after epoch "
-                             f"{epoch + 1} (step {step}); the last good checkpoint is "
-                             f"{ckpt + ' (epoch ' + str(history[-1]['epoch']) + ')' if history else 'not written yet'}")
-        record = {"epoch": epoch + 1, "steps": len(losses), "train_loss": float(np.mean(losses)),
-                  "test_loss": test_loss, "test_acc": test_acc, "lr": trainer.lr(),
-                  "seconds": time.perf_counter() - t0}
-        history.append(record)
-        trainer.end_epoch()
-        if main:
-            state = trainer.state()
-            save_checkpoint(ckpt, state["model"], state["optimizer"],
-                            dict(meta, epoch=epoch, history=history, scheduler=state["scheduler"], rng=None,
-                                 side=trainer.side, world_size=trainer.world_size))
-            acc = "" if test_acc is None else f", test acc {test_acc:.4f}"
-            if epoch == start or epoch + 1 == epochs or (epoch + 1) % every == 0:
-                log(f"[torch x{trainer.world_size}] epoch {epoch + 1}/{epochs}: train loss "
-                    f"{record['train_loss']:.4f}, test loss {test_loss:.4f}{acc} ({record['seconds']:.1f}s)")
-        dist.barrier()  # no rank runs ahead into an epoch whose checkpoint a resume would not find
-    return history
-
-
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)  # --help works without torchrun
     try:
@@ -222,11 +190,11 @@ def main(argv=None) -> int:
     log = print if rank == 0 else (lambda *a, **k: None)
     try:
         spec = tasks.model_spec(args.model)
-        args = T.resolve(args)
+        args = cli.resolve(args)
         check_args(args, world_size)
-        T.check_options(args, ("torch",))  # every option before any work: names, device, --init-from
-        ds = T._cast(tasks.load_dataset(args.data, seed=args.seed, path=args.data_path,
-                                        normalize=spec.kind == "classify"), np.dtype(args.dtype))
+        cli.check_options(args, ("torch",))  # every option before any work: names, device, --init-from
+        ds = tasks.cast(tasks.load_dataset(args.data, seed=args.seed, path=args.data_path,
+                                           normalize=spec.kind == "classify"), np.dtype(args.dtype))
         tasks.check_fits(args.model, ds)
     except (ValueError, FileNotFoundError) as err:
         if rank == 0:
@@ -242,10 +210,10 @@ def main(argv=None) -> int:
             verdict = [None, None]  # (error, run id): rank 0 prepares the folder, every rank follows its verdict
             if rank == 0:
                 try:
-                    stack.enter_context(T.locked_run_folder(args.out))  # held until the run ends
-                    verdict[1] = T.prepare_run_folder(args.out, ("torch",), T.run_settings(args, world_size=world_size),
-                                                      resume=args.resume, force=args.force_resume)
-                except (T.RunFolderError, CheckpointError) as err:
+                    stack.enter_context(locked_run_folder(args.out))  # held until the run ends
+                    verdict[1] = prepare_run_folder(args.out, ("torch",), run_settings(args, world_size=world_size),
+                                                    resume=args.resume, force=args.force_resume)
+                except (RunFolderError, CheckpointError) as err:
                     verdict[0] = str(err)
             dist.broadcast_object_list(verdict, src=0)
             if verdict[0] is not None:
@@ -260,23 +228,25 @@ def main(argv=None) -> int:
 def _run(args, spec, ds, rank, world_size, backend, run_id, log) -> int:
     compile = args.compile
     args.compile = False  # build_side would compile the bare module; here the DDP wrapper is compiled instead
-    base, model = T.build_side("torch", spec, ds, args)
+    base, model = build_side("torch", spec, ds, args)
     args.compile = compile
     if args.sync_bn:
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)  # keeps the Parameter objects the optimizer holds
     trainer = DistributedTrainer(model, base.optimizer, spec.kind, base.scheduler, args.clip_grad_norm, args.device,
                                  args.amp, args.compile, args.channels_last, base.dtype, rank=rank,
-                                 world_size=world_size)
+                                 world_size=world_size, seed=args.seed)
     meta = {"args": dict(vars(args)), "world_size": world_size, "backend": backend, "run_id": run_id}
-    log(f"training {args.model} on {args.data} ({T.plural(len(ds.train[0]), 'train example')}) on {world_size} ranks "
-        f"({backend}, {args.device if world_size == 1 else args.device.split(':')[0]}); "
-        f"{T.plural(args.epochs, 'epoch')}, global batch {args.batch_size} (about {args.batch_size // world_size} "
+    log(f"training {args.model} on {args.data} ({cli.plural(len(ds.train[0]), 'train example')}) on {world_size} "
+        f"ranks ({backend}, {args.device if world_size == 1 else args.device.split(':')[0]}); "
+        f"{cli.plural(args.epochs, 'epoch')}, global batch {args.batch_size} (about {args.batch_size // world_size} "
         f"per rank), {args.optimizer} lr {args.lr}, {args.schedule} schedule; output in {args.out}", flush=True)
-    ckpt = os.path.join(args.out, "torch", "last.npz")
+    ckpt = checkpoint_path(args.out, "torch")
     try:
-        history = train_distributed(trainer, ds, spec.kind, epochs=args.epochs, batch_size=args.batch_size,
-                                    seed=args.seed, out=args.out, resume=args.resume, meta=meta, log=log)
-    except T.Diverged as err:
+        history = train_side(trainer, ds, spec.kind, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                             out=args.out, resume=args.resume, meta=meta, progress=False, log=log, rank=rank,
+                             world_size=world_size)
+        dist.barrier()  # rank 0 has written the last checkpoint
+    except Diverged as err:
         if rank == 0:
             print(f"error: {err}", file=sys.stderr)
         return 1
@@ -287,13 +257,11 @@ def _run(args, spec, ds, rank, world_size, backend, run_id, log) -> int:
                   f"--resume to continue", file=sys.stderr)
         return 130
     if rank == 0:
-        last = history[-1] if history else {}
-        summary = {"torch": {k: last.get(k) for k in ("test_loss", "test_acc")},
-                   "world_size": world_size, "backend": backend, "global_batch_size": args.batch_size}
-        summary["torch"]["seconds_per_epoch"] = float(np.mean([h["seconds"] for h in history] or [0.0]))
-        T.write_metrics(args.out, {"torch": history}, summary)
-        T.plot_curves(os.path.join(args.out, "curves.png"), {"torch": history},
-                      f"{args.model} on {args.data}, {world_size} ranks")
+        summary = {"torch": side_summary(history), "world_size": world_size, "backend": backend,
+                   "global_batch_size": args.batch_size}
+        write_metrics(args.out, {"torch": history}, summary)
+        plot_curves(os.path.join(args.out, "curves.png"), {"torch": history},
+                    f"{args.model} on {args.data}, {world_size} ranks")
         log(f"metrics: {os.path.join(args.out, 'metrics.json')}; checkpoint: {ckpt}")
     return 0
 

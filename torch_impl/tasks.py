@@ -9,8 +9,8 @@ data it can take, so a mismatch (LeNet-5 on 8x8 digits) fails with a sentence ra
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

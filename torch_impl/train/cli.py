@@ -1,0 +1,245 @@
+"""Train the same model on both sides: ``python -m torch_impl.train --model lenet5 --data mnist_sample``.
+
+The NumPy side (``scratch.train.NumpyTrainer``) and the PyTorch side (``TorchTrainer``, CPU or CUDA) start from
+the same weights (the NumPy initialisation is copied into torch) and see the same batches (the order is a function of
+seed and epoch). Each epoch, each side writes an atomic checkpoint (``OUT/<side>/last.npz``, readable by both sides),
+and the run writes ``metrics.json``, ``metrics.csv`` and ``curves.png`` (both sides' curves overlaid).
+
+The run folder: ``OUT/run.json`` records the run's settings and an id that every checkpoint carries. A run holds a
+lock on the folder (``OUT/.lock``) while it works, so a second run into the same folder stops at once and names the
+process holding it. A new run (without --resume) into a folder holding a previous run removes that run's
+checkpoints, metrics and plots first (and says so), so the two never mix; pass --out to keep both. ``--resume``
+continues from the last checkpoints to the same result as an uninterrupted run, and refuses (unless
+--force-resume) when the settings differ from run.json's or a checkpoint belongs to another run.
+
+A non-finite loss, in training or on the held-out data, stops the run, names the step, and leaves the last good
+checkpoint in place. Ctrl-C stops it too, keeping the last whole checkpoint (exit code 130): rerun with --resume.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+
+import numpy as np
+
+from scratch.checkpoint import CheckpointError, load_checkpoint
+from scratch.train import IGNORE
+from torch_impl import tasks
+from torch_impl.train.loop import Diverged, Interrupted, train_side
+from torch_impl.train.metrics import print_summary, side_summary, unigram_loss, write_metrics
+from torch_impl.train.plots import plot_curves, plot_images
+from torch_impl.train.runs import SIDES, RunFolderError, locked_run_folder, prepare_run_folder, run_settings
+from torch_impl.train.sampling import reconstruct, show_samples
+from torch_impl.train.sides import build_side, check_device
+
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "lion")
+SCHEDULES = ("none", "step", "cosine", "warmup_cosine")
+
+# Per-model defaults a user can override; chosen so that the default run reaches the issue's targets.
+DEFAULTS = {
+    "mlp": dict(epochs=20, batch_size=64, optimizer="adam", lr=1e-3),
+    "lenet5": dict(epochs=10, batch_size=32, optimizer="adam", lr=1e-3),
+    "resnet": dict(epochs=5, batch_size=64, optimizer="adam", lr=2e-3),
+    "char_rnn": dict(epochs=10, batch_size=64, optimizer="adam", lr=3e-3),
+    "char_lstm": dict(epochs=10, batch_size=64, optimizer="adam", lr=3e-3),
+    "char_gru": dict(epochs=10, batch_size=64, optimizer="adam", lr=3e-3),
+    "transformer": dict(epochs=20, batch_size=64, optimizer="adam", lr=3e-3),
+    "char_transformer": dict(epochs=10, batch_size=64, optimizer="adam", lr=3e-3),
+    "gcn": dict(epochs=200, batch_size=1, optimizer="adam", lr=1e-2, weight_decay=5e-4),
+    "autoencoder": dict(epochs=10, batch_size=64, optimizer="adam", lr=1e-3),
+}
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _positive(kind):
+    """An argparse type: a number above 0 (``int`` or ``float``), refused at parsing with what was given."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {'a whole number' if kind is int else 'a number'}, got {text!r}") from None
+        if not value > 0:  # also refuses NaN
+            raise argparse.ArgumentTypeError(
+                f"expected {'at least 1' if kind is int else 'a number above 0'}, got {text}")
+        return value
+
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's layout and appends every option's default, except where it is None (set per model, or
+    off) or a flag's False: those help strings say what happens without the option."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if action.option_strings and "%(default)" not in text and not (
+                default is None or default is False or default is argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _defaults_table() -> str:
+    lines = [("per-model defaults (for each of --epochs, --batch-size, --optimizer, --lr, --weight-decay not given) "
+              "and data:")]
+    for model, d in DEFAULTS.items():
+        lines.append(f"  {model:17s} {plural(d['epochs'], 'epoch'):11s} batch {d['batch_size']:<3d} "
+                     f"{d['optimizer']} lr {d['lr']:g}, weight decay {d.get('weight_decay', 0.0):g}; "
+                     f"data: {', '.join(tasks.fitting_datasets(model))}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m torch_impl.train", description=__doc__.split("\n\n")[0],
+                                epilog=__doc__.split("\n\n", 1)[1] + "\n" + _defaults_table(),
+                                formatter_class=_HelpFormatter)
+    positive_int, positive_float = _positive(int), _positive(float)
+    p.add_argument("--model", default="lenet5", help=f"one of: {', '.join(tasks.MODELS)}")
+    p.add_argument("--data", default="mnist_sample",
+                   help=f"one of: {', '.join(tasks.DATASETS)} (the ones each model takes: see below)")
+    p.add_argument("--data-path", default=None, help="folder of MNIST IDX files, for --data mnist_idx")
+    p.add_argument("--side", default="both", choices=["numpy", "torch", "both"], help="which trainers run")
+    p.add_argument("--device", default="cpu", help="torch side: cpu, cuda or cuda:N")
+    p.add_argument("--epochs", type=positive_int, default=None, help="epochs to train (default: per model, below)")
+    p.add_argument("--batch-size", type=positive_int, default=None, help="examples a step (default: per model)")
+    p.add_argument("--optimizer", default=None, choices=OPTIMIZERS, help="(default: per model)")
+    p.add_argument("--lr", type=positive_float, default=None, help="learning rate (default: per model)")
+    p.add_argument("--momentum", type=float, default=0.9, help="for sgd and rmsprop")
+    p.add_argument("--weight-decay", type=float, default=None,
+                   help="on weights only, never on biases or norms (default: per model, 0 for most)")
+    p.add_argument("--schedule", default="cosine", choices=SCHEDULES, help="per-epoch learning-rate schedule")
+    p.add_argument("--clip-grad-norm", type=positive_float, default=None,
+                   help="clip the gradients' global norm to this (default: no clipping)")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="both sides' dtype")
+    p.add_argument("--amp", default=None, choices=["bf16"], help="torch side: bfloat16 autocast (default: off)")
+    p.add_argument("--compile", action="store_true", help="torch side: torch.compile the model")
+    p.add_argument("--channels-last", action="store_true", help="torch side: NHWC memory format for CNNs")
+    p.add_argument("--seed", type=int, default=0, help="initial weights, batch order and dropout")
+    p.add_argument("--out", default=None,
+                   help="the run folder (default: runs/<model>-<data>). A new run into a folder holding a previous "
+                        "run removes that run's checkpoints, metrics and plots first")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its last checkpoints; refused if any setting differs from "
+                        "the run's (recorded in OUT/run.json) or a checkpoint is from another run")
+    p.add_argument("--force-resume", action="store_true",
+                   help="with --resume: continue even with changed settings or checkpoints from another run")
+    p.add_argument("--init-from", default=None, help="start both sides from this checkpoint's weights (either side's)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p
+
+
+def resolve(args) -> argparse.Namespace:
+    for key, value in DEFAULTS[args.model].items():
+        if getattr(args, key, None) is None:
+            setattr(args, key, value)
+    if args.weight_decay is None:
+        args.weight_decay = 0.0
+    if args.out is None:
+        args.out = os.path.join("runs", f"{args.model}-{args.data}")
+    return args
+
+
+
+def check_options(args, sides) -> None:
+    """ValueError (or FileNotFoundError) for any option that cannot be honoured, before any data is loaded or any
+    epoch computed: a run must not fail on its torch side after its NumPy side has trained."""
+    tasks.check_names(args.model, args.data)
+    if args.force_resume and not args.resume:
+        raise ValueError("--force-resume goes with --resume: it continues a run whose settings or checkpoints "
+                         "do not match")
+    if "torch" in sides:
+        check_device(args.device)
+    if args.init_from:
+        load_checkpoint(args.init_from)  # the whole file is read: a damaged one fails here, naming itself
+
+
+
+def _describe_data(ds, kind) -> str:
+    if kind == "graph":  # every node is in the graph; only the labelled ones train
+        labelled = int(np.count_nonzero(ds.train[-1] != IGNORE))
+        return f"{plural(len(ds.train[0]), 'node')}, {labelled} labelled for training"
+    return plural(len(ds.train[0]), "train example")
+
+
+def resume_hint(argv) -> str:
+    argv = [a for a in argv if a != "--force-resume"]
+    return "python -m torch_impl.train " + shlex.join(argv if "--resume" in argv else [*argv, "--resume"])
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    sides = SIDES if args.side == "both" else (args.side,)
+    try:
+        check_options(args, sides)
+        spec = tasks.model_spec(args.model)
+        args = resolve(args)
+        ds = tasks.cast(tasks.load_dataset(args.data, seed=args.seed, path=args.data_path,
+                                           normalize=spec.kind == "classify"), np.dtype(args.dtype))
+        tasks.check_fits(args.model, ds)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted before training started; nothing was written", file=sys.stderr)
+        return 130
+    done = {}  # side -> epochs finished: what an interruption outside train_side reports
+    try:
+        with locked_run_folder(args.out):
+            run_id = prepare_run_folder(args.out, sides, run_settings(args), resume=args.resume,
+                                        force=args.force_resume)
+            return _train(args, spec, ds, sides, run_id, done)
+    except (RunFolderError, CheckpointError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except Diverged as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Interrupted as err:
+        when = (f"after epoch {err.epoch} of {args.epochs}" if err.epoch else
+                f"in epoch 1 of {args.epochs}, before the first checkpoint")
+        print(f"interrupted {when} ({err.side} side); the checkpoints on disk are whole: rerun with --resume to "
+              f"continue: {resume_hint(argv)}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        where = "; ".join(f"{side} side after epoch {k}" for side, k in done.items()) or "before the first epoch"
+        print(f"interrupted ({where}); the checkpoints on disk are whole: rerun with --resume to continue: "
+              f"{resume_hint(argv)}", file=sys.stderr)
+        return 130
+
+
+def _train(args, spec, ds, sides, run_id, done) -> int:
+    meta = {"args": dict(vars(args)), "run_id": run_id}
+    batch = "the whole graph each step" if spec.kind == "graph" else f"batch {args.batch_size}"
+    print(f"training {args.model} on {args.data} ({_describe_data(ds, spec.kind)}) with {', '.join(sides)}; "
+          f"{plural(args.epochs, 'epoch')}, {batch}, {args.optimizer} lr {args.lr}, {args.schedule} schedule; "
+          f"output in {args.out}", flush=True)
+    histories, models, summary = {}, {}, {}
+    for side in sides:
+        trainer, model = build_side(side, spec, ds, args)
+        models[side] = model
+        histories[side] = train_side(trainer, ds, spec.kind, epochs=args.epochs, batch_size=args.batch_size,
+                                     seed=args.seed, out=args.out, resume=args.resume, meta=meta,
+                                     progress=not args.no_progress)
+        done[side] = len(histories[side])
+        summary[side] = side_summary(histories[side])
+        write_metrics(args.out, histories, summary)
+        plot_curves(os.path.join(args.out, "curves.png"), histories, f"{args.model} on {args.data}")
+    if spec.kind == "sequence":
+        summary["unigram_baseline_loss"] = unigram_loss(ds)
+    write_metrics(args.out, histories, summary)
+    print_summary(args.out, summary, histories)
+    if spec.kind == "sequence":
+        show_samples(models, ds, args.seed)
+    if spec.kind == "reconstruct":
+        path = os.path.join(args.out, "reconstructions.png")
+        x = ds.test[0][:8]
+        if plot_images(path, [("input", x)] + [(side, reconstruct(side, model, x)) for side, model in models.items()]):
+            print(f"reconstructions: {path}")
+    return 0
