@@ -51,6 +51,7 @@ DEFAULTS = {
     "autoencoder": dict(epochs=10, batch_size=64, optimizer="adam", lr=1e-3),
 }
 
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -145,7 +146,6 @@ def resolve(args) -> argparse.Namespace:
     return args
 
 
-
 def check_options(args, sides) -> None:
     """ValueError (or FileNotFoundError) for any option that cannot be honoured, before any data is loaded or any
     epoch computed: a run must not fail on its torch side after its NumPy side has trained."""
@@ -157,7 +157,6 @@ def check_options(args, sides) -> None:
         check_device(args.device)
     if args.init_from:
         load_checkpoint(args.init_from)  # the whole file is read: a damaged one fails here, naming itself
-
 
 
 def _describe_data(ds, kind) -> str:

@@ -44,7 +44,6 @@ def make_scheduler(lib, name: str, optimizer, epochs: int):
     return lib.WarmupCosineLR(optimizer, warmup_epochs=max(1, epochs // 10), total_epochs=epochs)
 
 
-
 def check_device(device: str) -> None:
     """ValueError unless ``device`` names a device this machine has. Only the torch side calls it: a NumPy run never
     asks torch about CUDA."""
@@ -62,8 +61,6 @@ def check_device(device: str) -> None:
                              f"(cuda:0 to cuda:{count - 1})")
     elif dev.type != "cpu":
         raise ValueError(f"--device {device}: expected cpu, cuda or cuda:N")
-
-
 
 
 def build_side(side, spec, ds, args):
@@ -92,4 +89,3 @@ def build_side(side, spec, ds, args):
     trainer = TorchTrainer(model, opt, spec.kind, sched, args.clip_grad_norm, args.device, args.amp, args.compile,
                            args.channels_last, t_dtype)
     return trainer, model
-

@@ -123,4 +123,3 @@ class TorchTrainer:
             self.scheduler.load_state_dict(scheduler)
         if rng is not None:
             torch.set_rng_state(torch.tensor(rng, dtype=torch.uint8))
-
