@@ -169,7 +169,9 @@ class MultiheadAttention(Module):
             v, v_backward = F.linear(value, W[2 * E:], b[2])
         qh, kh, vh = (_split_heads(a, H, self.batch_first) for a in (q, k, v))  # (N, H, T, head_dim)
         heads, weights, attend_backward = _attention(qh, kh, vh, mask, 1.0 / math.sqrt(self.head_dim), p, keep)
-        attn_output, out_backward = self.out_proj(_merge_heads(heads, self.batch_first))  # like query
+        # .forward, not a call: torch's MultiheadAttention uses out_proj's weight and bias in a functional call,
+        # so hooks registered on out_proj never fire there; calling forward keeps it so here.
+        attn_output, out_backward = self.out_proj.forward(_merge_heads(heads, self.batch_first))  # like query
 
         attn_weights = None
         if need_weights:

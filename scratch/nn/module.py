@@ -12,10 +12,15 @@ Each Parameter carries a lock that ``accumulate_grad`` holds while it adds, as t
 parameter: without it two threads can both find ``grad is None`` and the second assignment drops the first thread's
 whole gradient, and ``+=`` on a large array interleaves element by element (NumPy releases the GIL inside the add).
 
+Hooks: ``register_forward_hook`` and ``register_full_backward_hook`` take torch's hook signatures and fire in torch's
+order; ``__call__`` wires them around every module's ``forward`` and its backward closure, in this one place.
+
 Casting: ``double()``, ``float()`` and ``to(dtype)`` cast floating parameters, their ``.grad`` and floating buffers.
 """
 from __future__ import annotations
 
+import inspect
+import itertools
 import threading
 from collections import OrderedDict
 
@@ -99,6 +104,42 @@ def _dtype_or_none(value):
         return None
 
 
+def _as_grad(output, d):
+    """A gradient entry of ``grad_output``: an array for an array (or NumPy scalar) output given one, else None."""
+    if d is None or not isinstance(output, (np.ndarray, np.generic)) or isinstance(d, tuple):
+        return None
+    return d if isinstance(d, np.ndarray) else np.asarray(d, dtype=np.result_type(output))
+
+
+class RemovableHandle:
+    """What ``register_*_hook`` returns: ``remove()`` takes the hook out again (torch's ``RemovableHandle``)."""
+
+    _next_id = itertools.count()
+
+    def __init__(self, hooks: OrderedDict):
+        self.id = next(RemovableHandle._next_id)
+        self._hooks = hooks
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _add_hook(hooks: OrderedDict, hook, entry, prepend: bool) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = entry
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
 class Module:
     """Base class: parameters, buffers and children, with torch's names for everything that touches them."""
 
@@ -107,6 +148,8 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_forward_hooks", OrderedDict())  # id -> (hook, with_kwargs)
+        object.__setattr__(self, "_backward_hooks", OrderedDict())  # id -> hook
 
     # Registration --------------------------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -140,7 +183,131 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        """``forward``, with the hooks around it and around its backward closure (nothing extra when there are none).
+
+        As in torch's ``Module.__call__``: forward hooks run after ``forward``, in registration order, each seeing
+        the output as the previous one left it; the backward hooks are the ones registered at the time of the
+        call (torch snapshots them there too, so removing a hook between forward and backward does not stop it for
+        that call).
+        """
+        forward_hooks = list(self.__dict__.get("_forward_hooks", {}).values())
+        backward_hooks = list(self.__dict__.get("_backward_hooks", {}).values())
+        if not forward_hooks and not backward_hooks:
+            return self.forward(*args, **kwargs)
+        result = self.forward(*args, **kwargs)
+        if not (isinstance(result, tuple) and len(result) == 2 and callable(result[1])):
+            raise TypeError(f"{type(self).__name__}.forward must return (output, backward) for its hooks to run, "
+                            f"got {type(result).__name__}")
+        y, backward = result
+        for hook, with_kwargs in forward_hooks:
+            replaced = hook(self, args, kwargs, y) if with_kwargs else hook(self, args, y)
+            if replaced is not None:
+                y = replaced
+        if backward_hooks:
+            backward = self._hooked_backward(backward, backward_hooks, args, y)
+        return y, backward
+
+    def _hooked_backward(self, backward, hooks, args, y):
+        """``backward`` followed by the full backward hooks, with torch's ``grad_input`` and ``grad_output``.
+
+        torch's tuples (``torch.utils.hooks.BackwardHook``): ``grad_output`` has one entry per top-level element of
+        the output (a bare array counts as a 1-tuple), the gradient for an array element and None for anything else
+        (LSTM's nested ``(h_n, c_n)``, MultiheadAttention's absent weights) or for an array given no gradient;
+        ``grad_input`` has one entry per positional argument of the call, the gradient for an array argument and
+        None for anything else (keyword arguments are not in it); an array argument the module computes no
+        gradient for holds zeros when another argument has a gradient, None when none has (torch's quirk, kept).
+        A hook returning a tuple of that length replaces ``grad_input`` for the hooks after it and for the caller;
+        the entries standing for arguments without a gradient are never handed on, as in torch.
+
+        The backward closure's own return keeps its shape: ``dx`` for a one-input module, a tuple for several
+        (MultiheadAttention's ``(dquery, dkey, dvalue)``, an RNN's ``(dx, dhx)``); its entries line up with the
+        positional arguments, first to first.
+        """
+        name = type(self).__name__
+        outputs = y if isinstance(y, tuple) else (y,)
+        try:  # losses' closures default their upstream gradient (dloss=1.0): report what the closure will use
+            default = next(iter(inspect.signature(backward).parameters.values())).default
+        except (StopIteration, TypeError, ValueError):
+            default = inspect.Parameter.empty
+
+        def hooked_backward(*dys):
+            grads = backward(*dys)
+            if dys:
+                dy = dys[0]
+            elif default is not inspect.Parameter.empty:
+                dy = np.full(np.shape(outputs[0]), default, dtype=np.asarray(outputs[0]).dtype)
+            else:
+                dy = None
+            dys_top = dy if isinstance(y, tuple) and isinstance(dy, tuple) else (dy,)
+            grad_output = tuple(_as_grad(o, d) for o, d in itertools.zip_longest(outputs, dys_top[:len(outputs)]))
+            several = isinstance(grads, tuple)
+            per_arg = list(grads) if several else [grads]
+            per_arg += [None] * (len(args) - len(per_arg))
+            grad_input = tuple(g if isinstance(a, np.ndarray) and isinstance(g, np.ndarray) else None
+                               for a, g in zip(args, per_arg))
+            if any(g is not None for g in grad_input):
+                # torch hands zeros (in the input's dtype) for a tensor argument without a gradient (a loss's
+                # integer target) once any argument has one: its hook's autograd Function materializes them.
+                grad_input = tuple(np.zeros_like(a) if g is None and isinstance(a, np.ndarray) else g
+                                   for a, g in zip(args, grad_input))
+            for hook in hooks:
+                replaced = hook(self, grad_input, grad_output)
+                if replaced is None:
+                    continue
+                if not isinstance(replaced, (tuple, list)) or len(replaced) != len(grad_input):
+                    got = len(replaced) if isinstance(replaced, (tuple, list)) else type(replaced).__name__
+                    raise RuntimeError(f"{name}: backward hook returned an invalid number of grad_input, got {got}, "
+                                       f"but expected {len(grad_input)} (one per positional argument)")
+                grad_input = tuple(replaced)
+            for i, (a, g) in enumerate(zip(args, grad_input)):
+                if isinstance(a, np.ndarray) and isinstance(per_arg[i], np.ndarray):
+                    per_arg[i] = g
+            if not several:
+                return per_arg[0]
+            return tuple(per_arg[:len(grads)])
+
+        return hooked_backward
+
+    # Hooks -------------------------------------------------------------------------------------------------------
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False) -> "RemovableHandle":
+        """Call ``hook(module, args, output)`` after every ``forward``, as torch does.
+
+        ``args`` is the tuple of positional arguments (keyword arguments are not passed unless ``with_kwargs``, and
+        then the hook is ``hook(module, args, kwargs, output)``); ``output`` is the module's output ``y``, not the
+        ``(y, backward)`` pair. A hook that returns something other than None replaces the output, for the hooks
+        after it and for the caller. ``prepend`` puts the hook before those already registered.
+
+        A replaced output is the caller's, and the gradient the caller hands to ``backward`` goes to the module's
+        backward closure as it is. That is torch's result whenever the replacement's Jacobian with respect to the
+        output is the identity (``output + c``, a copy); torch would also differentiate through anything else the
+        hook computes (``2 * output`` doubles the gradient there), which NumPy arrays carry no record of.
+
+        Returns:
+            a ``RemovableHandle``: ``handle.remove()`` unregisters the hook (also usable as a context manager).
+        """
+        return _add_hook(self._forward_hooks, hook, (hook, bool(with_kwargs)), prepend)
+
+    def register_full_backward_hook(self, hook, *, prepend: bool = False) -> "RemovableHandle":
+        """Call ``hook(module, grad_input, grad_output)`` each time the module's backward closure runs, as torch does.
+
+        ``grad_input`` holds one gradient per positional argument of the forward call (None for non-arrays; for an
+        array whose gradient the module does not compute, such as a loss's integer target, zeros like it, or None
+        when no argument gets a gradient, such as a first layer's with ``input_grad=False``, all as torch passes);
+        ``grad_output`` one per top-level output element (None for non-arrays and for outputs given no gradient).
+        For ``Linear`` that is ``((dx,), (dy,))``: the parameters' gradients are not in ``grad_input`` (here they
+        are already in ``.grad`` when the hook runs; torch does not promise that order). A hook may return a new
+        ``grad_input`` tuple of the same length, which then replaces the gradients the backward returns. Hooks run
+        in registration order (or first, with ``prepend``); across a model the innermost modules' backward runs
+        first, so their hooks fire first, each parent's once its children are done, exactly torch's order.
+
+        One difference: when no input gets a gradient, torch fires the hook as soon as the output's gradient is
+        known (with a warning), before the modules inside; here it fires after the module's backward has run, with
+        the same values.
+
+        Returns:
+            a ``RemovableHandle``.
+        """
+        return _add_hook(self._backward_hooks, hook, hook, prepend)
 
     # Traversal -----------------------------------------------------------------------------------------------
     def named_modules(self, prefix: str = ""):
