@@ -70,6 +70,11 @@ def sequence_case(draw, kind, dtype, kinds=KINDS, max_side=5, max_steps=6, max_l
     h0 = draw(float_arrays((L * D, N, H), dtype, kinds)) if given_state else None
     c0 = draw(float_arrays((L * D, N, H), dtype, kinds)) if given_state and kind == "lstm" else None
     wkinds = tuple(k for k in kinds if k in WELL_CONDITIONED + GRADCHECK_KINDS)
+    if kind == "rnn_relu":
+        # Small-integer weights carry a step's non-integer bias into the next step and cancel it there to a
+        # pre-activation of exactly 0 or one rounding away (relu's kink): in float32 that rounding then decides,
+        # differently on each side, whether a whole gradient path is open.
+        wkinds = tuple(k for k in wkinds if k != "ties")
     params = []
     for name in param_names(L, bias, bidirectional):
         layer_in = I if "_l0" in name else D * H
