@@ -17,3 +17,4 @@ from scratch.functional.attention import scaled_dot_product_attention, sinusoida
 from scratch.functional.embedding import embedding
 from scratch.functional.recurrent import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
                                           rnn_tanh_cell)
+from scratch.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle

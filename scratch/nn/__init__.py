@@ -17,4 +17,5 @@ from scratch.nn.transformer import (TransformerDecoder, TransformerDecoderLayer,
                                     TransformerEncoderLayer)
 from scratch.nn.embedding import Embedding
 from scratch.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from scratch.nn.sampling import PixelShuffle, PixelUnshuffle, Upsample
 from scratch.nn import utils

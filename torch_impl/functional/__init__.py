@@ -13,3 +13,4 @@ from torch_impl.functional.attention import scaled_dot_product_attention, sinuso
 from torch_impl.functional.embedding import embedding
 from torch_impl.functional.recurrent import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
                                              rnn_tanh_cell)
+from torch_impl.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle

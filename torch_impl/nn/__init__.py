@@ -15,4 +15,5 @@ from torch_impl.nn.transformer import (TransformerDecoder, TransformerDecoderLay
                                        TransformerEncoderLayer)
 from torch_impl.nn.embedding import Embedding
 from torch_impl.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from torch_impl.nn.sampling import PixelShuffle, PixelUnshuffle, Upsample
 from torch_impl.nn import init, utils
