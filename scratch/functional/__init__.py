@@ -4,6 +4,7 @@ Each returns ``(y, backward)``: ``backward(dy)`` returns a tuple with one gradie
 None where the argument is absent or not differentiable (integer targets, running statistics).
 """
 from scratch.functional.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
+from scratch.functional.activation import hardswish, hardtanh, mish, prelu, selu, softplus
 from scratch.functional.linear import linear
 from scratch.functional.shape import flatten
 from scratch.functional.dropout import dropout

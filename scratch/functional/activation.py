@@ -220,3 +220,234 @@ def log_softmax(x: np.ndarray, dim: int):
         return (dy - np.exp(y) * np.sum(dy, axis=axis, keepdims=True),)
 
     return y, backward
+
+
+# Issue 17: prelu, selu, mish, softplus, hardtanh, hardswish --------------------------------------------------------
+
+
+def prelu(input: np.ndarray, weight: np.ndarray):
+    """Parametric ReLU, ``y = x`` where ``x > 0``, else ``weight[c] * x``, with a learned slope per channel.
+
+    Args:
+        input: float array; its channel dim is dim 1 (``(N, C, *)``). An input of fewer than 2 dims has one channel.
+        weight: the slopes, of the input's dtype: ``(C,)`` (one per channel), or ``(1,)`` / ``()`` (one shared).
+
+    Shape:
+        input: ``(*)``, channels at dim 1; weight: ``(C,)``, ``(1,)`` or ``()``; y: the input's shape.
+
+    Backward:
+        With ``neg = x <= 0`` (so at ``x == 0`` the slope is ``weight``, torch's choice; its weight gradient there
+        is ``x * dy = 0``)::
+
+            dx      = dy                  where x > 0,   weight[c] * dy  elsewhere
+            dweight = sum over every position of channel c (batch and spatial dims) of  x * dy  where neg
+
+        ``backward(dy)`` returns ``(dx, dweight)``, ``dweight`` of the weight's shape.
+
+    Examples:
+        >>> y, backward = prelu(np.array([[-2.0, 0.0, 3.0]]), np.array([0.25]))
+        >>> y, backward(np.ones((1, 3)))
+        (array([[-0.5,  0. ,  3. ]]), (array([[0.25, 0.25, 1.  ]]), array([-2.])))
+    """
+    check_float("prelu", "input", input)
+    check_float("prelu", "weight", weight)
+    if weight.dtype != input.dtype:
+        raise TypeError(f"prelu expected weight of dtype {input.dtype} like the input, got {weight.dtype}")
+    C = input.shape[1] if input.ndim >= 2 else 1
+    if weight.ndim > 1 or weight.size not in (1, C):
+        raise ValueError(f"prelu expected weight of shape ({C},) (one slope per channel, dim 1 of input "
+                         f"{tuple(input.shape)}), (1,) or (), got {tuple(weight.shape)}")
+    per_channel = weight.size > 1
+    # (C, 1, ...) against (N, C, d1, ...): each channel's slope broadcasts over the batch and spatial dims
+    w = weight.reshape((C,) + (1,) * (input.ndim - 2)) if per_channel else weight.reshape(())
+    x = input
+    positive = x > 0
+    y = np.where(positive, x, w * x).astype(x.dtype, copy=False)
+    # every axis but the channel one: the slope is shared by all positions of its channel
+    others = tuple(a for a in range(x.ndim) if not (per_channel and a == 1))
+
+    def backward(dy):
+        dy = check_grad("prelu", dy, y)
+        dx = np.where(positive, dy, w * dy).astype(x.dtype, copy=False)
+        dweight = np.where(positive, 0, x * dy).sum(axis=others).astype(x.dtype, copy=False)
+        return dx, dweight.reshape(weight.shape)
+
+    return y, backward
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: np.ndarray):
+    """Scaled ELU, ``y = scale * elu(x, alpha)``: ``scale * x`` where ``x > 0``, else ``scale * alpha * (e^x - 1)``.
+
+    ``alpha = 1.6732632423543772...`` and ``scale = 1.0507009873554804...`` (Klambauer et al. 2017) make zero mean
+    and unit variance a fixed point of a SELU layer's activations.
+
+    Shape:
+        input: ``(*)``; y: the same.
+
+    Backward:
+        ``dx = scale * dy`` where ``x > 0``, else ``scale * alpha * e^x * dy``: at ``x == 0`` the slope is
+        ``scale * alpha``, torch's choice (its ELU backward tests ``x <= 0``). Composed from ``elu``'s closure:
+        ``dx = elu_backward(scale * dy)``. ``backward(dy)`` returns ``(dx,)``.
+
+    Examples:
+        >>> y, backward = selu(np.array([-1.0, 0.0, 1.0]))
+        >>> y.round(4), backward(np.ones(3))[0].round(4)
+        (array([-1.1113,  0.    ,  1.0507]), array([0.6468, 1.7581, 1.0507]))
+    """
+    check_float("selu", "input", input)
+    z, elu_backward = elu(input, _SELU_ALPHA)
+    y = (_SELU_SCALE * z).astype(input.dtype, copy=False)
+
+    def backward(dy):
+        dy = check_grad("selu", dy, y)
+        return (elu_backward((_SELU_SCALE * dy).astype(dy.dtype, copy=False))[0],)
+
+    return y, backward
+
+
+def _softplus1(x: np.ndarray) -> np.ndarray:
+    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): the exponent is never positive, so no overflow at x = 1e3
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def mish(input: np.ndarray):
+    """Mish, ``y = x * tanh(softplus(x))``, ``softplus(x) = log(1 + e^x)`` (Misra 2019).
+
+    Shape:
+        input: ``(*)``; y: the same.
+
+    Backward:
+        With ``t = tanh(softplus(x))`` and ``softplus' = sigmoid``::
+
+            dx = dy * (t + x * sigmoid(x) * (1 - t^2))
+
+        ``backward(dy)`` returns ``(dx,)``.
+
+    Examples:
+        >>> y, backward = mish(np.array([-1.0, 0.0, 1.0]))
+        >>> y.round(4), backward(np.ones(3))[0].round(4)
+        (array([-0.3034,  0.    ,  0.8651]), array([0.0592, 0.6   , 1.049 ]))
+    """
+    check_float("mish", "input", input)
+    x = input
+    t = np.tanh(_softplus1(x))
+    y = (x * t).astype(x.dtype, copy=False)
+
+    def backward(dy):
+        dy = check_grad("mish", dy, y)
+        s, _ = sigmoid(x)
+        return ((dy * (t + x * s * (1 - t * t))).astype(x.dtype, copy=False),)
+
+    return y, backward
+
+
+def softplus(input: np.ndarray, beta: float = 1.0, threshold: float = 20.0):
+    """``y = log(1 + exp(beta * x)) / beta``, and ``y = x`` where ``beta * x > threshold`` (torch's linear region).
+
+    Above the threshold ``log(1 + e^(beta x)) / beta`` equals ``x`` to within ``e^-threshold / beta`` (2e-9 at the
+    default 20), and torch returns ``x`` itself there, so we do too: the output is piecewise, with a jump of that
+    size at the threshold.
+
+    Args:
+        beta: sharpness; larger is closer to relu.
+        threshold: where, in units of ``beta * x``, the function turns into the identity.
+
+    Shape:
+        input: ``(*)``; y: the same.
+
+    Backward:
+        With ``z = exp(beta x)``: ``dx = dy * z / (z + 1)`` (``= sigmoid(beta x)``), and ``dx = dy`` where
+        ``beta x > threshold``. ``backward(dy)`` returns ``(dx,)``.
+
+    Examples:
+        >>> y, backward = softplus(np.array([0.0, 30.0]))
+        >>> y.round(4), backward(np.ones(2))[0]
+        (array([ 0.6931, 30.    ]), array([0.5, 1. ]))
+    """
+    check_float("softplus", "input", input)
+    x = input
+    bx = x * beta
+    linear = bx > threshold
+    # e^(beta x) only where it is used: in the linear region it could overflow for nothing. (With a threshold above
+    # log(max float) it overflows where it is used, to inf, as in torch.)
+    with np.errstate(over="ignore"):
+        z = np.exp(np.where(linear, 0, bx))
+    y = np.where(linear, x, np.log1p(z) / beta).astype(x.dtype, copy=False)
+
+    def backward(dy):
+        dy = check_grad("softplus", dy, y)
+        with np.errstate(invalid="ignore"):  # inf / inf past the float range: nan, torch's answer too
+            slope = z / (z + 1)
+        return (np.where(linear, dy, dy * slope).astype(x.dtype, copy=False),)
+
+    return y, backward
+
+
+def hardtanh(input: np.ndarray, min_val: float = -1.0, max_val: float = 1.0):
+    """``y = clip(x, min_val, max_val)``.
+
+    Args:
+        min_val, max_val: the clipping range, ``min_val <= max_val`` (torch refuses the other order too).
+
+    Shape:
+        input: ``(*)``; y: the same.
+
+    Backward:
+        ``dx = dy`` where ``min_val < x < max_val``, else 0: at ``x == min_val`` and ``x == max_val`` exactly the
+        gradient is 0, torch's choice. ``backward(dy)`` returns ``(dx,)``.
+
+    Examples:
+        >>> y, backward = hardtanh(np.array([-2.0, -1.0, 0.5, 1.0]))
+        >>> y, backward(np.ones(4))[0]
+        (array([-1. , -1. ,  0.5,  1. ]), array([0., 0., 1., 0.]))
+    """
+    check_float("hardtanh", "input", input)
+    if min_val > max_val:
+        raise ValueError(f"hardtanh expected min_val <= max_val, got min_val={min_val}, max_val={max_val}")
+    x = input
+    y = np.minimum(np.maximum(x, min_val), max_val).astype(x.dtype, copy=False)
+    clipped = (x <= min_val) | (x >= max_val)  # closed: the edges themselves get no gradient
+
+    def backward(dy):
+        dy = check_grad("hardtanh", dy, y)
+        return (np.where(clipped, dy.dtype.type(0), dy),)
+
+    return y, backward
+
+
+def hardswish(input: np.ndarray):
+    """Hard swish (Howard et al. 2019, MobileNetV3), ``y = x * relu6(x + 3) / 6``::
+
+        y = 0              if x <= -3
+            x (x + 3) / 6  if -3 < x < 3
+            x              if x >= 3
+
+    Shape:
+        input: ``(*)``; y: the same.
+
+    Backward:
+        ``dx = 0`` where ``x <= -3``, ``dy * (2x + 3) / 6 = dy * (x / 3 + 1/2)`` where ``-3 < x < 3``, ``dy`` where
+        ``x >= 3``: at ``x == -3`` the slope is 0 and at ``x == 3`` it is 1, torch's choices (the one-sided slopes
+        there are -1/2 and 0, 3/2 and 1). ``backward(dy)`` returns ``(dx,)``.
+
+    Examples:
+        >>> y, backward = hardswish(np.array([-3.0, 0.0, 1.5, 3.0]))
+        >>> y, backward(np.ones(4))[0]
+        (array([-0.   ,  0.   ,  1.125,  3.   ]), array([0. , 0.5, 1. , 1. ]))
+    """
+    check_float("hardswish", "input", input)
+    x = input
+    y = (x * np.minimum(np.maximum(x + 3, 0), 6) / 6).astype(x.dtype, copy=False)
+    off = x <= -3
+    ramp = (x > -3) & (x < 3)
+
+    def backward(dy):
+        dy = check_grad("hardswish", dy, y)
+        dx = np.where(ramp, dy * (x / 3 + 0.5), dy)
+        return (np.where(off, dy.dtype.type(0), dx).astype(x.dtype, copy=False),)
+
+    return y, backward

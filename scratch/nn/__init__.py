@@ -1,6 +1,7 @@
 """Layer shells with torch.nn's class names, constructor signatures, parameter and buffer names."""
 from scratch.nn import init
 from scratch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from scratch.nn.activation import SELU, Hardswish, Hardtanh, Mish, PReLU, Softplus
 from scratch.nn.container import Sequential
 from scratch.nn.linear import Identity, Linear
 from scratch.nn.module import Module, Parameter

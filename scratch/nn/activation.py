@@ -6,8 +6,10 @@ NumPy side never overwrites its input.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from scratch import functional as F
-from scratch.nn.module import Module
+from scratch.nn.module import Module, Parameter, accumulate_grad
 
 
 class ReLU(Module):
@@ -131,3 +133,112 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim!r}"
+
+
+class PReLU(Module):
+    """See ``scratch.functional.prelu``.
+
+    Args:
+        num_parameters: 1 (one slope shared by every channel) or the number of channels C (dim 1 of the input).
+        init: the initial slope of every channel.
+        dtype: the weight's dtype, float32 by default as in torch.
+
+    Attributes:
+        weight: ``(num_parameters,)``, the learned slopes; ``backward`` adds into ``weight.grad`` the gradient summed
+            over every position of each channel.
+
+    Examples:
+        >>> layer = PReLU(3)
+        >>> y, backward = layer(-np.ones((2, 3, 4), dtype=np.float32))
+        >>> y[0, :, 0], backward(np.ones((2, 3, 4), dtype=np.float32)).shape, layer.weight.grad
+        (array([-0.25, -0.25, -0.25], dtype=float32), (2, 3, 4), array([-8., -8., -8.], dtype=float32))
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=np.float32):
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
+
+    def forward(self, x):
+        y, backward = F.prelu(x, self.weight)
+
+        def prelu_backward(dy):
+            dx, dweight = backward(dy)
+            accumulate_grad(self.weight, dweight)
+            return dx
+
+        return y, prelu_backward
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class SELU(Module):
+    """See ``scratch.functional.selu``."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        y, backward = F.selu(x)
+        return y, lambda dy: backward(dy)[0]
+
+
+class Mish(Module):
+    """See ``scratch.functional.mish``."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        y, backward = F.mish(x)
+        return y, lambda dy: backward(dy)[0]
+
+
+class Softplus(Module):
+    """See ``scratch.functional.softplus``."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, x):
+        y, backward = F.softplus(x, self.beta, self.threshold)
+        return y, lambda dy: backward(dy)[0]
+
+    def extra_repr(self):
+        return f"beta={self.beta!r}, threshold={self.threshold!r}"
+
+
+class Hardtanh(Module):
+    """See ``scratch.functional.hardtanh``. torch's deprecated ``min_value`` / ``max_value`` aliases are gone."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh expected min_val <= max_val, got min_val={min_val}, max_val={max_val}")
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, x):
+        y, backward = F.hardtanh(x, self.min_val, self.max_val)
+        return y, lambda dy: backward(dy)[0]
+
+    def extra_repr(self):
+        return f"min_val={self.min_val!r}, max_val={self.max_val!r}"
+
+
+class Hardswish(Module):
+    """See ``scratch.functional.hardswish``."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        y, backward = F.hardswish(x)
+        return y, lambda dy: backward(dy)[0]

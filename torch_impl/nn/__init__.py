@@ -1,5 +1,6 @@
 """Twins of ``scratch.nn``: torch.nn's own modules, name for name."""
 from torch_impl.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from torch_impl.nn.activation import SELU, Hardswish, Hardtanh, Mish, PReLU, Softplus
 from torch_impl.nn.container import Sequential
 from torch_impl.nn.linear import Identity, Linear
 from torch_impl.nn.shape import Flatten
