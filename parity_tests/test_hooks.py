@@ -11,7 +11,9 @@ checked here against torch itself:
   output element, None for a non-tensor (LSTM's ``(h_n, c_n)``) or an output given no gradient. A returned tuple of
   the same length replaces ``grad_input``.
 - Across a model, forward hooks fire children first (a parent's forward ends last); backward hooks fire from the
-  last child to the first, then the parent. ``handle.remove()`` unregisters.
+  last child to the first, then the parent; of two branches (a residual block), the one made last in forward goes
+  first. When no input of a module gets a gradient (token ids, data), its hook fires when the output's gradient is
+  known, before its children's, with ``grad_input`` all None. ``handle.remove()`` unregisters.
 
 Every comparison draws a random upstream gradient (never all ones) and holds the NumPy side's hook arguments to
 torch's at the float64 tolerance.
@@ -137,13 +139,20 @@ def _case(name):
         return np_model, torch_model, [rng.standard_normal((5, 4))], (0,)
     if name == "LeNet5":
         return models.LeNet5(dtype=f64, rng=rng), tmodels.LeNet5(), [rng.standard_normal((2, 1, 28, 28))], (0,)
+    if name == "SmallResNet":  # a residual block: torch runs the shortcut's backward before the main path's
+        return (models.SmallResNet(5, in_channels=2, widths=(4, 8), dtype=f64, rng=rng),
+                tmodels.SmallResNet(5, in_channels=2, widths=(4, 8)), [rng.standard_normal((2, 2, 6, 6))], (0,))
+    if name == "CharRNN":  # token ids: no input gets a gradient, so the model's own hook fires first, as in torch
+        return (models.CharRNN(11, 6, 8, cell="lstm", dtype=f64, rng=rng), tmodels.CharRNN(11, 6, 8, cell="lstm"),
+                [rng.integers(0, 11, (3, 7))], ())
     raise KeyError(name)
 
 
 FAMILIES = ["Linear", "Conv2d", "BatchNorm2d", "ReLU", "LSTM", "LSTM-hx", "MultiheadAttention",
-            "MultiheadAttention-self", "Sequential", "LeNet5"]
+            "MultiheadAttention-self", "Sequential", "LeNet5", "SmallResNet", "CharRNN"]
 
 
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")  # torch's, for CharRNN's token ids
 @pytest.mark.parametrize("name", FAMILIES)
 def test_hooks_see_what_torchs_hooks_see(name):
     np_module, torch_module, inputs, grad_inputs = _case(name)
@@ -323,6 +332,31 @@ def test_no_input_gradient_gives_none_in_grad_input_as_in_torch():
         run_both(layer, torch_layer, [np.random.default_rng(1).standard_normal((4, 3))], grad_inputs=())
     assert log[1][2][0] == [None]
     assert_same_events("Linear without dx", log, log_t)
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")
+def test_without_input_gradients_the_parents_hook_fires_before_its_childrens_as_in_torch():
+    np_model, torch_model, (x,), _ = _case("LeNet5")
+    torch_model.double()
+    copy_weights(np_model, torch_model)
+    order, order_t = [], []
+    for model, out in ((np_model, order), (torch_model, order_t)):
+        for name, m in model.named_modules():
+            m.register_full_backward_hook(lambda m, gi, go, name=name, out=out: out.append(name or "top"))
+    y, backward = np_model(x, input_grad=False)  # x is data, as a trainer calls it; torch: x.requires_grad False
+    y_t = torch_model(torch.from_numpy(x))
+    dy = np.random.default_rng(15).standard_normal(y.shape)
+    backward(dy)
+    y_t.backward(torch.from_numpy(dy))
+    assert order == order_t and order[0] == "top" and order[-1] == "conv1"
+
+
+def test_a_backward_hook_may_not_return_gradients_when_no_input_gets_one():
+    layer = nn.Embedding(5, 3, dtype=np.float64)
+    layer.register_full_backward_hook(lambda m, gi, go: (np.ones(2),))
+    y, backward = layer(np.array([1, 2]))
+    with pytest.raises(RuntimeError, match="Embedding: backward hook .* should always return None"):
+        backward(np.ones_like(y))
 
 
 def test_a_loss_modules_default_upstream_gradient_is_what_grad_output_holds():

@@ -44,8 +44,10 @@ class BasicBlock(Module):
 
         def backward(dy):
             (dsum,) = relu2_back(dy)
+            # The shortcut first: torch's autograd runs the branch made last in forward first, and hooks see the order
+            dshortcut = shortcut_back(dsum)
             dmain = conv1_back(bn1_back(relu1_back(conv2_back(bn2_back(dsum)))))
-            return dmain + shortcut_back(dsum)
+            return dmain + dshortcut
 
         return out, backward
 

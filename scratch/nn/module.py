@@ -204,10 +204,15 @@ class Module:
             if replaced is not None:
                 y = replaced
         if backward_hooks:
-            backward = self._hooked_backward(backward, backward_hooks, args, y)
+            # Known at call time, as torch knows it from requires_grad: no input gets a gradient when no positional
+            # argument is a float array (token ids) or the input is declared data (input_grad=False, given to the
+            # call or set on the layer).
+            no_input_grad = (kwargs.get("input_grad", getattr(self, "input_grad", True)) is False
+                             or not any(isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in args))
+            backward = self._hooked_backward(backward, backward_hooks, args, y, no_input_grad)
         return y, backward
 
-    def _hooked_backward(self, backward, hooks, args, y):
+    def _hooked_backward(self, backward, hooks, args, y, no_input_grad):
         """``backward`` followed by the full backward hooks, with torch's ``grad_input`` and ``grad_output``.
 
         torch's tuples (``torch.utils.hooks.BackwardHook``): ``grad_output`` has one entry per top-level element of
@@ -218,6 +223,10 @@ class Module:
         gradient for holds zeros when another argument has a gradient, None when none has (torch's quirk, kept).
         A hook returning a tuple of that length replaces ``grad_input`` for the hooks after it and for the caller;
         the entries standing for arguments without a gradient are never handed on, as in torch.
+
+        When no input gets a gradient (``no_input_grad``), torch fires the hooks as soon as the output's gradient
+        is known, before the modules inside run theirs, with ``grad_input`` all None, and a hook may not return
+        gradients; the same here, before the closure runs.
 
         The backward closure's own return keeps its shape: ``dx`` for a one-input module, a tuple for several
         (MultiheadAttention's ``(dquery, dkey, dvalue)``, an RNN's ``(dx, dhx)``); its entries line up with the
@@ -231,7 +240,7 @@ class Module:
             default = inspect.Parameter.empty
 
         def hooked_backward(*dys):
-            grads = backward(*dys)
+            grads = None if no_input_grad else backward(*dys)
             if dys:
                 dy = dys[0]
             elif default is not inspect.Parameter.empty:
@@ -240,6 +249,14 @@ class Module:
                 dy = None
             dys_top = dy if isinstance(y, tuple) and isinstance(dy, tuple) else (dy,)
             grad_output = tuple(_as_grad(o, d) for o, d in itertools.zip_longest(outputs, dys_top[:len(outputs)]))
+            if no_input_grad:
+                for hook in hooks:
+                    replaced = hook(self, (None,) * len(args), grad_output)
+                    if replaced is not None and not (isinstance(replaced, tuple)
+                                                     and all(g is None for g in replaced)):
+                        raise RuntimeError(f"{name}: backward hook for a module where no input gets a gradient "
+                                           f"should always return None or None for all gradients (as in torch)")
+                return backward(*dys)
             several = isinstance(grads, tuple)
             per_arg = list(grads) if several else [grads]
             per_arg += [None] * (len(args) - len(per_arg))
@@ -300,9 +317,11 @@ class Module:
         in registration order (or first, with ``prepend``); across a model the innermost modules' backward runs
         first, so their hooks fire first, each parent's once its children are done, exactly torch's order.
 
-        One difference: when no input gets a gradient, torch fires the hook as soon as the output's gradient is
-        known (with a warning), before the modules inside; here it fires after the module's backward has run, with
-        the same values.
+        When no input gets a gradient (token ids, or ``input_grad=False`` for data), torch fires the hook as soon
+        as the output's gradient is known (with a warning), before the modules inside, with ``grad_input`` all
+        None; so does this one (without the warning), and such a hook must return None, as in torch. That is known
+        at call time only from the call itself: a container given float data whose first child has
+        ``input_grad = False`` set as an attribute fires its hook last, after its children, with the same values.
 
         Returns:
             a ``RemovableHandle``.
