@@ -113,8 +113,13 @@ def gelu(x: np.ndarray, approximate: str = "none"):
     return y, backward
 
 
-def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    # exp of a negative argument only: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) for x < 0. Neither can overflow.
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """The values of ``1 / (1 + exp(-x))``, no backward: the sigmoid that ``sigmoid``, ``silu``, the LSTM and GRU
+    gates and ``binary_cross_entropy_with_logits`` share.
+
+    exp of a negative argument only: ``1 / (1 + e^-x)`` for x >= 0, ``e^x / (1 + e^x)`` for x < 0. Neither can
+    overflow, and both keep their relative precision where the result is tiny.
+    """
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
@@ -126,7 +131,7 @@ def sigmoid(x: np.ndarray):
         ``dx = dy * y * (1 - y)``.
     """
     check_float("sigmoid", "input", x)
-    y = _stable_sigmoid(x)
+    y = stable_sigmoid(x)
 
     def backward(dy):
         dy = check_grad("sigmoid", dy, y)
@@ -158,7 +163,7 @@ def silu(x: np.ndarray):
         ``dx = dy * s * (1 + x (1 - s))``, ``s = sigmoid(x)``.
     """
     check_float("silu", "input", x)
-    s = _stable_sigmoid(x)
+    s = stable_sigmoid(x)
     y = x * s
 
     def backward(dy):

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import xlogy
 
 from scratch._checks import check_float, check_grad, check_int_array, check_reduction, fmt_shape
-from scratch.functional.activation import _stable_sigmoid, log_softmax
+from scratch.functional.activation import log_softmax, stable_sigmoid
 
 
 # Shared pieces -----------------------------------------------------------------------------------------------------
@@ -333,7 +333,7 @@ def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weig
     def backward(dy):
         dy = check_grad(layer, dy, y)
         dl = reduce_backward(dy) if weight is None else weight * reduce_backward(dy)
-        p = _stable_sigmoid(x)
+        p = stable_sigmoid(x)
         dinput = (p - t if pos_weight is None else pos_scale * p - pos_weight * t) * dl
         dtarget = (-x if pos_weight is None else -x + (pos_weight - 1) * softplus_neg) * dl
         return dinput, dtarget, None, None
