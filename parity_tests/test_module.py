@@ -78,3 +78,46 @@ def test_forgetting_super_init_is_a_clear_error():
 
     with pytest.raises(AttributeError, match="must call super"):
         Broken()
+
+
+def test_hooks_need_a_callable_and_a_forward_returning_output_and_backward():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="a hook must be callable, got int"):
+        layer.register_forward_hook(3)
+
+    class NoPair(Module):
+        def forward(self, x):
+            return x
+
+    m = NoPair()
+    assert m(np.ones(2)) is not None  # without hooks, __call__ is forward itself
+    m.register_forward_hook(lambda *a: None)
+    with pytest.raises(TypeError, match=r"NoPair\.forward must return \(output, backward\) for its hooks to run, "
+                                        r"got ndarray"):
+        m(np.ones(2))
+
+
+def test_a_forward_hook_with_kwargs_gets_the_calls_keywords():
+    model = nn.Sequential(nn.Linear(2, 2))
+    seen = []
+    model[0].register_forward_hook(lambda m, args, kwargs, out: seen.append((len(args), kwargs)), with_kwargs=True)
+    model[0](np.ones((1, 2), np.float32))
+    assert seen == [(1, {})]
+    mha = nn.MultiheadAttention(4, 2)
+    mha.register_forward_hook(lambda m, args, kwargs, out: seen.append((len(args), kwargs)), with_kwargs=True)
+    x = np.ones((3, 1, 4), np.float32)
+    mha(x, x, value=x, need_weights=False)
+    assert seen[-1] == (2, {"value": x, "need_weights": False})
+
+
+def test_modules_with_hooks_copy_and_pickle_as_before():
+    layer = nn.Linear(2, 3)
+    clone = pickle.loads(pickle.dumps(layer))  # no hooks: as before, and the clone takes hooks of its own
+    calls = []
+    clone.register_forward_hook(lambda m, a, o: calls.append(m))
+    clone(np.ones((1, 2), np.float32))
+    layer(np.ones((1, 2), np.float32))
+    assert calls == [clone]
+    twin = copy.deepcopy(clone)  # hooks are copied with the module, as torch's deepcopy copies its hook dicts
+    twin(np.ones((1, 2), np.float32))
+    assert calls == [clone, twin]

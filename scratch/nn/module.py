@@ -190,10 +190,11 @@ class Module:
         call (torch snapshots them there too, so removing a hook between forward and backward does not stop it for
         that call).
         """
-        forward_hooks = list(self.__dict__.get("_forward_hooks", {}).values())
-        backward_hooks = list(self.__dict__.get("_backward_hooks", {}).values())
-        if not forward_hooks and not backward_hooks:
+        forward_hooks, backward_hooks = self.__dict__.get("_forward_hooks"), self.__dict__.get("_backward_hooks")
+        if not forward_hooks and not backward_hooks:  # the common case costs two lookups
             return self.forward(*args, **kwargs)
+        forward_hooks = list(forward_hooks.values()) if forward_hooks else []
+        backward_hooks = list(backward_hooks.values()) if backward_hooks else []
         result = self.forward(*args, **kwargs)
         if not (isinstance(result, tuple) and len(result) == 2 and callable(result[1])):
             raise TypeError(f"{type(self).__name__}.forward must return (output, backward) for its hooks to run, "
@@ -325,6 +326,16 @@ class Module:
 
         Returns:
             a ``RemovableHandle``.
+
+        Examples:
+            >>> from scratch.nn import Linear
+            >>> layer = Linear(3, 2, dtype=np.float64)
+            >>> handle = layer.register_full_backward_hook(
+            ...     lambda m, grad_input, grad_output: print([g.shape for g in grad_input + grad_output]))
+            >>> y, backward = layer(np.ones((4, 3)))
+            >>> dx = backward(np.ones((4, 2)))
+            [(4, 3), (4, 2)]
+            >>> handle.remove()
         """
         return _add_hook(self._backward_hooks, hook, hook, prepend)
 
@@ -432,6 +443,12 @@ class Module:
         goes on updating the arrays the module uses (in torch, SGD goes on too but Adam's float32 state makes the
         first step after ``double()`` raise). Any other reference taken before the cast (``p = model.fc.weight``)
         still names the old array: take it again after casting.
+
+        Examples:
+            >>> from scratch.nn import BatchNorm1d
+            >>> bn = BatchNorm1d(3).to("float64")
+            >>> bn.weight.dtype, bn.running_mean.dtype, bn.num_batches_tracked.dtype
+            (dtype('float64'), dtype('float64'), dtype('int64'))
         """
         name = type(self).__name__
         if len(args) > 2:
