@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import scratch.functional as F
+from scratch import fast
 
 
 @dataclass
@@ -90,35 +91,29 @@ def linear_cases(quick: bool) -> list[Case]:
                  flops=3 * 2 * M * I * O)]
 
 
-def _switched(module, switch: str | dict, value: bool | None, step):
-    """``step`` with a module's path switch (``conv.USE_WINOGRAD``, ``normalization.USE_NUMBA``,
-    ``pooling.USE_NUMBA``) set for its duration, or several (``switch`` a dict of name: value, ``value`` None):
-    one side of a row runs the NumPy code, the other the numba kernels."""
-    switches = switch if isinstance(switch, dict) else {switch: value}
-
+def _fast(layer: str, on: bool, step):
+    """``step`` with ``layer``'s fast path on or off (``scratch.fast.kernels(on, layer)``) for its duration: one side
+    of a row runs the NumPy definition, the other the numba kernels."""
     def run():
-        saved = {name: getattr(module, name) for name in switches}
-        for name, on in switches.items():
-            setattr(module, name, on)
-        try:
+        with fast.kernels(on, layer):
             return step()
-        finally:
-            for name, on in saved.items():
-                setattr(module, name, on)
     return run
+
+
+def has_kernels() -> bool:
+    """Whether the rows get a numba side: not when ``SCRATCH_NO_NUMBA=1`` forbids the kernels."""
+    return not fast.forbidden()
 
 
 def conv2d_case(N: int, C_in: int = 16, C_out: int = 32, H: int = 32, k: int = 3, padding: int = 1,
                 target: float | None = None) -> Case:
     """Conv2d with bias, stride 1; the issue's target shape is N=64, 16 -> 32 channels, 32x32, 3x3, padding 1.
 
-    The numpy side is im2col (pure NumPy and BLAS: ``conv.USE_WINOGRAD`` and ``conv.USE_NUMBA`` off, so col2im is
-    NumPy's too); the numba side is conv2d's default for 3x3 kernels where numba is installed, Winograd's
+    The numpy side is im2col, conv2d's definition (pure NumPy and BLAS: ``scratch.fast`` off for conv2d, so col2im
+    is NumPy's too); the numba side is conv2d's fast path for 3x3 kernels (``scratch.fast`` on), Winograd's
     F(4x4, 3x3) with numba tile transforms and the same BLAS. GFLOP/s count the direct
     convolution's multiply-adds for both, so Winograd's figure is an effective rate: it does 4x fewer.
     """
-    from scratch.functional import conv
-
     torch = harness.set_torch_threads()
     rng = np.random.default_rng(0)
     x = _normal(rng, N, C_in, H, H)
@@ -130,13 +125,13 @@ def conv2d_case(N: int, C_in: int = 16, C_out: int = 32, H: int = 32, k: int = 3
     # forward, dx and dweight are each one product of the same size: 2 N C_out H_out W_out C_in k k flops
     flops = 3 * 2 * N * C_out * H_out * H_out * C_in * k * k
     step = numpy_step(F.conv2d, (x, w, b), dy, padding=padding)
-    winograd = conv.USE_WINOGRAD and k == 3
+    winograd = has_kernels() and k == 3
     return Case("conv2d", "conv2d", f"x {_fmt(x.shape)}, weight {_fmt(w.shape)}, bias, padding {padding}",
-                _switched(conv, {"USE_WINOGRAD": False, "USE_NUMBA": False}, None, step),
+                _fast("conv2d", False, step),
                 torch_step(torch.nn.functional.conv2d, args_t, torch.from_numpy(dy), padding=padding),
-                numba_fn=_switched(conv, "USE_WINOGRAD", True, step) if winograd else None,
+                numba_fn=_fast("conv2d", True, step) if winograd else None,
                 flops=flops, target=target, peak_target=0.6 if target is not None else None,
-                note="numpy: im2col; numba: Winograd F(4x4, 3x3) with numba tile transforms (conv2d's default for "
+                note="numpy: im2col; numba: Winograd F(4x4, 3x3) with numba tile transforms (conv2d's fast path for "
                      "3x3 stride-1 kernels), whose GFLOP/s and % of peak are effective rates: the direct "
                      "convolution's flop count over the time, though Winograd does 4x fewer multiplications"
                 if winograd else "")
@@ -149,8 +144,6 @@ def conv2d_cases(quick: bool) -> list[Case]:
 
 def conv_transpose2d_cases(quick: bool) -> list[Case]:
     # The usual decoder upsampling step: kernel 2, stride 2 doubles the image side.
-    from scratch.functional import conv
-
     N, C_in, C_out, H, k, s = (4, 32, 16, 8, 2, 2) if quick else (64, 32, 16, 16, 2, 2)
     torch = harness.set_torch_threads()
     rng = np.random.default_rng(0)
@@ -162,14 +155,14 @@ def conv_transpose2d_cases(quick: bool) -> list[Case]:
     args_t = [_leaf(torch, a) for a in (x, w, b)]
     flops = 3 * 2 * N * C_in * H * H * C_out * k * k
     step = numpy_step(F.conv_transpose2d, (x, w, b), dy, stride=s)
-    # Its forward is conv's col2im: NumPy's strided adds on the numpy side, the numba loop (the default) on the other
+    # Its forward is conv's col2im: NumPy's strided adds on the numpy side, the numba loop (the fast path) on the other
     return [Case("conv_transpose2d", "conv_transpose2d",
                  f"x {_fmt(x.shape)}, weight {_fmt(w.shape)}, bias, stride {s}",
-                 _switched(conv, "USE_NUMBA", False, step),
+                 _fast("conv_transpose2d", False, step),
                  torch_step(torch.nn.functional.conv_transpose2d, args_t, torch.from_numpy(dy), stride=s),
-                 numba_fn=_switched(conv, "USE_NUMBA", True, step) if conv.USE_NUMBA else None,
+                 numba_fn=_fast("conv_transpose2d", True, step) if has_kernels() else None,
                  flops=flops, note="numpy: col2im by NumPy's strided adds; numba: col2im in a numba loop "
-                                   "(conv_transpose2d's default where numba is installed)")]
+                                   "(conv_transpose2d's fast path)")]
 
 
 def _pool_inputs(quick: bool):
@@ -179,20 +172,17 @@ def _pool_inputs(quick: bool):
 
 
 def max_pool2d_cases(quick: bool) -> list[Case]:
-    """numpy: the NumPy code over the tap views (``pooling.USE_NUMBA = False``); numba: its default where numba is
-    installed, the kernels of ``_pooling_kernels``."""
-    from scratch.functional import pooling
-
+    """numpy: the definition, NumPy over the tap views (``scratch.fast`` off); numba: its fast path, the kernels of
+    ``_pooling_kernels``."""
     torch = harness.set_torch_threads()
     x, dy = _pool_inputs(quick)
     step = numpy_step(F.max_pool2d, (x, 2), dy)
-    fused = pooling.USE_NUMBA
+    fused = has_kernels()
     return [Case("max_pool2d", "max_pool2d", f"x {_fmt(x.shape)}, kernel 2, stride 2",
-                 _switched(pooling, "USE_NUMBA", False, step),
+                 _fast("max_pool2d", False, step),
                  torch_step(torch.nn.functional.max_pool2d, (_leaf(torch, x), 2), torch.from_numpy(dy)),
-                 numba_fn=_switched(pooling, "USE_NUMBA", True, step) if fused else None,
-                 target=1.5, note="numba: the kernels of _pooling_kernels (max_pool2d's default where numba is "
-                                  "installed)" if fused else "")]
+                 numba_fn=_fast("max_pool2d", True, step) if fused else None,
+                 target=1.5, note="numba: the kernels of _pooling_kernels (max_pool2d's fast path)" if fused else "")]
 
 
 def avg_pool2d_cases(quick: bool) -> list[Case]:
@@ -206,11 +196,9 @@ def avg_pool2d_cases(quick: bool) -> list[Case]:
 def batch_norm_cases(quick: bool) -> list[Case]:
     """Training mode (batch statistics; the running ones are updated in place on both sides, as in training).
 
-    numpy: ``batch_norm``'s NumPy code (``normalization.USE_NUMBA = False``); numba: its default where numba is
-    installed, the fused kernels of ``_normalization_kernels``.
+    numpy: ``batch_norm``'s definition (``scratch.fast`` off); numba: its fast path, the fused kernels of
+    ``_normalization_kernels``.
     """
-    from scratch.functional import normalization
-
     N, C, H = (4, 16, 8) if quick else (64, 32, 32)
     torch = harness.set_torch_threads()
     rng = np.random.default_rng(0)
@@ -220,13 +208,13 @@ def batch_norm_cases(quick: bool) -> list[Case]:
     rm_t, rv_t = torch.zeros(C), torch.ones(C)
     x_t, w_t, b_t = (_leaf(torch, a) for a in (x, w, b))
     step = numpy_step(F.batch_norm, (x, rm_np, rv_np, w, b, True), dy)
-    fused = normalization.USE_NUMBA
+    fused = has_kernels()
     return [Case("batch_norm", "batch_norm", f"x {_fmt(x.shape)}, affine, training",
-                 _switched(normalization, "USE_NUMBA", False, step),
+                 _fast("batch_norm", False, step),
                  torch_step(torch.nn.functional.batch_norm, (x_t, rm_t, rv_t, w_t, b_t, True), torch.from_numpy(dy)),
-                 numba_fn=_switched(normalization, "USE_NUMBA", True, step) if fused else None,
-                 target=1.5, note="numba: the fused kernels of _normalization_kernels (batch_norm's default "
-                                  "where numba is installed)" if fused else "")]
+                 numba_fn=_fast("batch_norm", True, step) if fused else None,
+                 target=1.5, note="numba: the fused kernels of _normalization_kernels (batch_norm's fast path)"
+                 if fused else "")]
 
 
 def layer_norm_cases(quick: bool) -> list[Case]:

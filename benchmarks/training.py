@@ -5,6 +5,9 @@ Adam at lr 1e-3, batch 32, the same shuffled batches) and each timed call is one
 loss, backward and optimizer step, on the CPU in float32. Evaluation, checkpoints and progress bars are left out:
 they are the same loop on both sides and would only blur the comparison.
 
+The NumPy side runs with ``scratch.fast`` on, its numba kernels and Winograd's convolution, as the NumPy trainer
+trains (the layers' defaults are their NumPy definitions, for reading).
+
 The state carries over from one call to the next (the models keep training), which changes nothing in the cost of an
 epoch. The first call on each side is the check that the two compute the same thing: after one epoch from the same
 weights, the mean training losses agree.
@@ -24,6 +27,7 @@ import time
 import numpy as np
 
 from benchmarks.layers import Case
+from scratch import fast
 
 
 def _prepare(argv: list[str]):
@@ -49,7 +53,8 @@ def lenet5_epoch_case(quick: bool) -> Case:
 
     def epoch(side):
         """One epoch of ``side``'s trainer; returns its mean training loss, as an array (the runner compares)."""
-        return np.array([np.mean([trainers[side].step(batch) for batch in batches])])
+        with fast.kernels():  # the NumPy trainer's layers take their fast paths, as in training (torch's: no effect)
+            return np.array([np.mean([trainers[side].step(batch) for batch in batches])])
 
     n = len(ds.train[0])
     return Case("lenet5", "lenet5_epoch",

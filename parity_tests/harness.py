@@ -25,6 +25,7 @@ import pytest
 import torch
 
 from parity_tests.tolerances import GRADCHECK, GRADCHECK_EPS, parity
+from scratch import fast
 from scratch.gradcheck import _flatten, gradcheck, random_like_output
 from torch_impl.state import copy_weights
 
@@ -298,8 +299,8 @@ def check_state_dict_layout(layer: str, np_module, torch_module) -> None:
 
 @contextlib.contextmanager
 def switched(module, name: str, value):
-    """Set a module-level switch (``recurrent.USE_NUMBA``, ``normalization.USE_NUMBA``) for the block's duration:
-    the tests of a layer with a numba path and a NumPy path run both through it."""
+    """Set a module attribute (``_winograd.TILES_PER_PASS``, ``_winograd.transforms``) for the block's duration.
+    The fast kernels are switched through ``scratch.fast`` instead: ``numba_path``."""
     saved = getattr(module, name)
     setattr(module, name, value)
     try:
@@ -308,17 +309,17 @@ def switched(module, name: str, value):
         setattr(module, name, saved)
 
 
-# A layer with a numba path and a NumPy path (normalization, pooling: ``module.USE_NUMBA``, ``module._kernels``) runs
-# its parity tests on both: parametrize with NUMBA_PATHS and run the test's body inside ``numba_path``.
+# A layer with a fast path (numba kernels, Winograd) and its NumPy definition runs its parity tests on both:
+# parametrize with NUMBA_PATHS and run the test's body inside ``numba_path(layer, use_numba)``.
 NUMBA_PATHS = [pytest.param(True, id="numba"), pytest.param(False, id="numpy")]
 
 
-def numba_path(module, use_numba: bool):
-    """``switched(module, "USE_NUMBA", use_numba)``; the test is skipped when it asks for numba and numba is not
-    installed."""
-    if use_numba and module._kernels is None:
-        pytest.skip("numba is not installed")
-    return switched(module, "USE_NUMBA", use_numba)
+def numba_path(layer: str, use_numba: bool):
+    """``scratch.fast.kernels(use_numba, layer)``: ``layer``'s fast path on (or off) for the block's duration. The
+    test is skipped when it asks for the kernels and ``SCRATCH_NO_NUMBA=1`` forbids them."""
+    if use_numba and fast.forbidden():
+        pytest.skip("SCRATCH_NO_NUMBA=1 forbids the fast kernels")
+    return fast.kernels(use_numba, layer)
 
 
 def torch_dtype(dtype):

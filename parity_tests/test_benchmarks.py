@@ -68,12 +68,14 @@ def test_quick_run_writes_valid_json(quick_run):
     conv = results["rows"][1]
     assert conv["numpy_gflops"] > 0 and conv["numpy_peak_fraction"] > 0  # conv has a flop count; relu has none
     assert [c["name"] for c in results["curves"]] == ["conv2d_batch"]  # --only conv2d brings its curve
-    # conv2d's numba side is its Winograd path (where numba is installed): in the row and on the curve
-    from scratch.functional import conv as scratch_conv
+    # conv2d's numba side is its Winograd path (scratch.fast on; none under SCRATCH_NO_NUMBA=1): in the row and on
+    # the curve
+    from scratch import fast
 
-    sides = {"numpy", "numba", "torch"} if scratch_conv.USE_WINOGRAD else {"numpy", "torch"}
+    kernels = not fast.forbidden()
+    sides = {"numpy", "numba", "torch"} if kernels else {"numpy", "torch"}
     assert {f["side"] for f in results["curves"][0]["fits"]} == sides
-    assert (conv["numba_s"] is not None) == scratch_conv.USE_WINOGRAD
+    assert (conv["numba_s"] is not None) == kernels
     assert "png" not in results["curves"][0]  # --no-plots
     assert not any("GPU" in u["name"] for u in results["unavailable"])  # gpu_throughput was not selected
     for row in results["rows"]:

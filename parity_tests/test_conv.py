@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 import scratch.functional as F
 import scratch.nn as nn
-from scratch.functional import conv
+from scratch.functional import _winograd
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import (check_function, check_gradcheck, check_module, check_state_dict_layout,
-                                  switched, torch_dtype)
+from parity_tests.harness import (NUMBA_PATHS, check_function, check_gradcheck, check_module, check_state_dict_layout,
+                                  numba_path, switched, torch_dtype)
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, cast, fill, float_arrays, optional, seeds
 
 DTYPES = [np.float64, np.float32]
@@ -150,34 +150,42 @@ def test_conv1d_matches_torch(dtype, case, seed):
     check_function("conv1d", _bound(F.conv1d, kwargs), _bound(TF.conv1d, kwargs), [x, w, b], seed=seed)
 
 
+# conv2d and conv_transpose2d have a fast path (scratch.fast on): Winograd for conv2d's 3x3 stride-1 kernels, a numba
+# col2im for the rest. Their parity tests run it and the definition (the default).
+@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(case=conv2d_case(np.float64), seed=seeds)
 @with_examples(EDGES_2D)
-def test_conv2d_matches_torch(dtype, case, seed):
+def test_conv2d_matches_torch(use_numba, dtype, case, seed):
     x, w, b, kwargs = _cast(case, dtype)
-    check_function("conv2d", _bound(F.conv2d, kwargs), _bound(TF.conv2d, kwargs), [x, w, b], seed=seed)
+    with numba_path("conv2d", use_numba):
+        check_function("conv2d", _bound(F.conv2d, kwargs), _bound(TF.conv2d, kwargs), [x, w, b], seed=seed)
 
 
+@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(case=conv_transpose2d_case(np.float64), seed=seeds)
 @with_examples(EDGES_T)
-def test_conv_transpose2d_matches_torch(dtype, case, seed):
+def test_conv_transpose2d_matches_torch(use_numba, dtype, case, seed):
     x, w, b, kwargs = _cast(case, dtype)
-    check_function("conv_transpose2d", _bound(F.conv_transpose2d, kwargs), _bound(TF.conv_transpose2d, kwargs),
-                   [x, w, b], seed=seed)
+    with numba_path("conv_transpose2d", use_numba):
+        check_function("conv_transpose2d", _bound(F.conv_transpose2d, kwargs), _bound(TF.conv_transpose2d, kwargs),
+                       [x, w, b], seed=seed)
+
+
+def _winograd_declines(*args, **kwargs):
+    return None
 
 
 @given(data=st.data(), transposed=st.booleans(), seed=seeds)
 def test_col2im_paths_agree(data, transposed, seed):
-    # conv.USE_NUMBA runs col2im (conv2d's dx, conv_transpose2d's forward) in a numba loop that adds in the NumPy
-    # code's order: every output and gradient bit for bit the same. Winograd off, so conv2d takes im2col.
-    if conv._kernels is None:
-        pytest.skip("numba is not installed")
+    # The fast path runs col2im (conv2d's dx, conv_transpose2d's forward) in a numba loop that adds in the NumPy
+    # code's order: every output and gradient bit for bit the same. Winograd declines, so conv2d takes im2col.
     x, w, b, kwargs = data.draw(conv_transpose2d_case(np.float64) if transposed else conv2d_case(np.float64))
     fn = F.conv_transpose2d if transposed else F.conv2d
     results = []
     for use_numba in (True, False):
-        with switched(conv, "USE_NUMBA", use_numba), switched(conv, "USE_WINOGRAD", False):
+        with numba_path(fn.__name__, use_numba), switched(_winograd, "conv2d_3x3", _winograd_declines):
             y, backward = fn(x, w, b, **kwargs)
             results.append((y, *backward(np.random.default_rng(seed).standard_normal(y.shape))))
     for a, b_ in zip(*results):
@@ -420,19 +428,21 @@ def test_unbatched_input_is_one_sample():
     np.testing.assert_array_equal(backward(dy), backward1(dy[None])[0])
 
 
+@pytest.mark.parametrize("use_numba", NUMBA_PATHS)
 @pytest.mark.parametrize("fn, x_shape, w_shape, kwargs", [
     (F.conv2d, (2, 3, 7, 6), (4, 3, 5, 5), dict(padding=2, stride=2)),  # im2col
     (F.conv2d, (3, 7, 6), (6, 1, 3, 2), dict(groups=3, dilation=2)),  # unbatched, grouped
     (F.conv1d, (2, 3, 9), (4, 3, 3), dict(padding="same")),
 ])
-def test_without_input_grad_the_parameter_grads_are_the_same(fn, x_shape, w_shape, kwargs):
+def test_without_input_grad_the_parameter_grads_are_the_same(use_numba, fn, x_shape, w_shape, kwargs):
     # input_grad=False, for a first layer whose input is data: backward skips dx and gives the same rest, bit for bit
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
-    y, backward = fn(x, w, b, **kwargs)
-    y0, backward0 = fn(x, w, b, **kwargs, input_grad=False)
-    dy = rng.standard_normal(y.shape)
-    (dx, dw, db), (dx0, dw0, db0) = backward(dy), backward0(dy)
+    with numba_path(fn.__name__, use_numba):
+        y, backward = fn(x, w, b, **kwargs)
+        y0, backward0 = fn(x, w, b, **kwargs, input_grad=False)
+        dy = rng.standard_normal(y.shape)
+        (dx, dw, db), (dx0, dw0, db0) = backward(dy), backward0(dy)
     assert dx0 is None and dx.shape == x.shape
     for a, a0 in ((y, y0), (dw, dw0), (db, db0)):
         np.testing.assert_array_equal(a, a0)

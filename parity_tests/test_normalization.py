@@ -3,10 +3,6 @@ layout, bad input."""
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,9 +19,6 @@ from parity_tests.harness import (NUMBA_PATHS, assert_close, check_function, che
 from parity_tests.strategies import (GRADCHECK_KINDS, KINDS, cast, distinct, fill, float_arrays, optional, seeds,
                                      with_layout)
 from parity_tests.tolerances import parity
-from scratch.functional import normalization
-
-ROOT = Path(__file__).resolve().parent.parent
 
 DTYPES = [np.float64, np.float32]
 
@@ -129,10 +122,10 @@ def present(*indices_and_arrays):
 
 
 # batch_norm --------------------------------------------------------------------------------------------------------
-# Two paths in training (inputs with spatial dims): the numba kernels (the default where numba is installed) and
-# the NumPy code, which is the definition. Every batch_norm parity test runs both.
+# Two paths in training (inputs with spatial dims): the NumPy code, which is the definition (the default), and the
+# numba kernels (scratch.fast on). Every batch_norm parity test runs both.
 def batch_norm_path(use_numba: bool):
-    return numba_path(normalization, use_numba)
+    return numba_path("batch_norm", use_numba)
 
 
 def _pinned_batch_norm_case(shape, training, layout="contiguous"):
@@ -190,8 +183,6 @@ def test_batch_norm_gradcheck(use_numba, case, seed):
 def test_batch_norm_kernels_match_numpy_path(dtype, shape, affine, kind, seed):
     # The kernels regroup batch_norm's formulas per channel; on the same arrays both paths agree to rounding,
     # outputs, running statistics and every gradient, at sizes well past the torch tests' (up to 360 values a channel).
-    if normalization._kernels is None:
-        pytest.skip("numba is not installed")
     if shape[0] * shape[2] * shape[3] == 1:
         shape = (2,) + shape[1:]
     rng = np.random.default_rng(seed)
@@ -222,16 +213,6 @@ def test_batch_norm_of_empty_input_matches_torch(use_numba, shape):
     assert y.shape == dx.shape == shape and dweight.shape == dbias.shape == (3,)
     y_t = torch.nn.functional.batch_norm(torch.from_numpy(x), None, None, torch.ones(3), torch.zeros(3), training=True)
     assert tuple(y_t.shape) == shape
-
-
-@pytest.mark.parametrize("value, expected", [("", True), ("1", False)])
-def test_scratch_no_numba_keeps_batch_norm_in_numpy(value, expected):
-    if normalization._kernels is None:
-        pytest.skip("numba is not installed")
-    env = dict(os.environ, SCRATCH_NO_NUMBA=value, PYTHONPATH=str(ROOT))
-    code = "from scratch.functional import normalization; print(normalization.USE_NUMBA)"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.strip() == str(expected), f"SCRATCH_NO_NUMBA={value!r}: USE_NUMBA is {out.strip()}"
 
 
 def test_batch_norm_running_stats_by_hand():

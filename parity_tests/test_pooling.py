@@ -14,18 +14,18 @@ from hypothesis import strategies as st
 
 import scratch.functional as F
 import scratch.nn as nn
-from scratch.functional import pooling
+from scratch.functional import _pooling_kernels
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (NUMBA_PATHS, check_function, check_gradcheck, check_module,
-                                  check_state_dict_layout, numba_path, switched)
+                                  check_state_dict_layout, numba_path)
 from parity_tests.strategies import KINDS, cast, distinct, fill, float_arrays, seeds, sides
 from parity_tests.tolerances import parity
 
-# max_pool2d has two paths: the numba kernels (the default where numba is installed) and the NumPy code, which is
-# the definition. Every max_pool2d parity test runs both.
+# max_pool2d has two paths: the NumPy code, which is the definition (the default), and the numba kernels
+# (scratch.fast on). Every max_pool2d parity test runs both.
 def max_pool_path(use_numba: bool):
-    return numba_path(pooling, use_numba)
+    return numba_path("max_pool2d", use_numba)
 
 
 @pytest.fixture(params=NUMBA_PATHS)
@@ -430,13 +430,11 @@ def test_pooling_bad_arguments_and_gradients():
 def test_max_pool2d_paths_agree(case, seed):
     # The numba kernels and the NumPy code pick the same tap in every window (ties, -inf, NaN included), so the
     # outputs and indices are equal; the gradients add overlapping windows' shares in another order.
-    if pooling._kernels is None:
-        pytest.skip("numba is not installed")
     x, *args = case
     dy = np.random.default_rng(seed).standard_normal(TF.max_pool2d(torch.from_numpy(x.copy()), *args[:5]).shape)
     results = []
     for use_numba in (True, False):
-        with switched(pooling, "USE_NUMBA", use_numba):
+        with max_pool_path(use_numba):
             out, backward = F.max_pool2d(x, *args[:5], return_indices=True)
             results.append((*out, backward(dy)[0]))
     (y1, i1, dx1), (y2, i2, dx2) = results
@@ -453,9 +451,7 @@ def test_max_pool2d_2x2_kernels_equal_the_general_ones(dtype, n, c, h, w, seed):
     # The 2x2 side-by-side kernels are a faster layout of the general ones: the same picks and the same dx, bit for
     # bit (signed zeros included: both give 0 + dy), with ties, -inf, NaN and odd sizes whose last row or column no
     # window covers.
-    if pooling._kernels is None:
-        pytest.skip("numba is not installed")
-    K = pooling._kernels
+    K = _pooling_kernels
     rng = np.random.default_rng(seed)
     x = rng.choice(np.array([0.0, 1.0, -1.0, -np.inf, np.nan, 2.5]), (n, c, h, w)).astype(dtype)
     x += rng.random(x.shape).astype(dtype) * (rng.random(x.shape) < 0.5)  # some distinct values, some ties

@@ -20,7 +20,7 @@ import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import NUMBA_PATHS, assert_close, check_function, check_module, numba_path, switched
-from scratch.functional import conv, normalization
+from scratch.functional import _winograd, _winograd_kernels, _winograd_reference
 
 DTYPES = [np.float64, np.float32]
 
@@ -122,7 +122,7 @@ def test_batch_norm_training_on_an_empty_batch_matches_torch(use_numba, shape, d
     running_mean, running_var = rng.standard_normal(3).astype(dtype), rng.uniform(0.5, 2, 3).astype(dtype)
     weight, bias = rng.standard_normal(3).astype(dtype), rng.standard_normal(3).astype(dtype)
     before = running_mean.copy(), running_var.copy()
-    with numba_path(normalization, use_numba):
+    with numba_path("batch_norm", use_numba):
         check_function("batch_norm", lambda *a: F.batch_norm(*a, training=True),
                        lambda *a: torch.nn.functional.batch_norm(*a, training=True),
                        [x, running_mean, running_var, weight, bias], wrt=[0, 3, 4], mutable=[1, 2])
@@ -137,7 +137,7 @@ def test_batch_norm_training_on_an_empty_batch_matches_torch(use_numba, shape, d
 def test_batch_norm2d_after_an_empty_batch_still_matches_torch_in_eval(use_numba):
     layer, layer_t = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)
     x = np.random.default_rng(1).standard_normal((4, 3, 5, 5)).astype(np.float32)
-    with numba_path(normalization, use_numba):
+    with numba_path("batch_norm", use_numba):
         check_module("BatchNorm2d", layer, layer_t, x)  # copies the weights across; one real batch first
         check_module("BatchNorm2d", layer, layer_t, np.zeros((0, 3, 5, 5), np.float32))
         layer.eval(), layer_t.eval()
@@ -147,10 +147,10 @@ def test_batch_norm2d_after_an_empty_batch_still_matches_torch_in_eval(use_numba
 
 # 3. conv2d's Winograd path keeps an inf or NaN where torch does ----------------------------------------------------
 
-CONV_PATHS = {  # (USE_WINOGRAD, the transforms): Winograd with numba's, with the NumPy definitions, and im2col
-    "winograd-numba": (True, conv._winograd_kernels),
-    "winograd-numpy": (True, conv._winograd),
-    "im2col": (False, conv._winograd_kernels),
+CONV_PATHS = {  # (the fast path on, the transforms): Winograd with numba's, with the NumPy definitions, and im2col
+    "winograd-numba": (True, _winograd_kernels),
+    "winograd-numpy": (True, _winograd_reference),
+    "im2col": (False, _winograd_kernels),
 }
 
 
@@ -162,8 +162,8 @@ def _conv_case(dtype, seed=0):
 
 def _check_conv2d(path, x, w, b, dy=None, padding=1):
     use, transforms = CONV_PATHS[path]
-    with switched(conv, "USE_WINOGRAD", use), switched(conv, "_winograd_kernels", transforms), \
-            switched(conv._winograd, "TILES_PER_PASS", 1):
+    with numba_path("conv2d", use), switched(_winograd, "transforms", transforms), \
+            switched(_winograd, "TILES_PER_PASS", 1):
         if dy is None:
             check_function("conv2d", lambda *a: F.conv2d(*a, padding=padding),
                            lambda *a: TF.conv2d(*a, padding=padding), [x, w, b])
@@ -311,7 +311,8 @@ def test_convolutions_of_an_empty_batch_match_torch(path):
     rng = np.random.default_rng(0)
     w1, w2, wt, b = (rng.standard_normal(s) for s in [(2, 3, 3), (2, 3, 3, 3), (3, 2, 3, 3), (2,)])
     use, transforms = CONV_PATHS[path]
-    with switched(conv, "USE_WINOGRAD", use), switched(conv, "_winograd_kernels", transforms):
+    with numba_path("conv2d", use), numba_path("conv_transpose2d", use), \
+            switched(_winograd, "transforms", transforms):
         check_function("conv1d", lambda *a: F.conv1d(*a, padding=1), lambda *a: TF.conv1d(*a, padding=1),
                        [np.zeros((0, 3, 5)), w1, b])
         check_function("conv2d", lambda *a: F.conv2d(*a, padding=1), lambda *a: TF.conv2d(*a, padding=1),
@@ -326,14 +327,12 @@ RECURRENT = {"RNN": (nn.RNN, tnn.RNN), "LSTM": (nn.LSTM, tnn.LSTM), "GRU": (nn.G
 @pytest.mark.parametrize("use_numba", [True, False])  # the LSTM's numba step, and NumPy's
 @pytest.mark.parametrize("name", list(RECURRENT))
 def test_recurrent_layers_of_an_empty_batch_match_torch(name, use_numba):
-    from scratch.functional import recurrent
-
     np_cls, torch_cls = RECURRENT[name]
     for batch_first in (False, True):
         layer = np_cls(3, 4, num_layers=2, bidirectional=True, batch_first=batch_first, dtype=np.float64,
                        rng=np.random.default_rng(0))
         twin = torch_cls(3, 4, num_layers=2, bidirectional=True, batch_first=batch_first, dtype=torch.float64)
-        with switched(recurrent, "USE_NUMBA", use_numba):
+        with numba_path("lstm", use_numba):
             check_module(name, layer, twin, np.zeros((0, 5, 3) if batch_first else (5, 0, 3)))
 
 

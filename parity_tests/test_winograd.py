@@ -1,5 +1,6 @@
-"""conv2d's Winograd path: the matrices, each numba tile transform against its NumPy definition, and the whole
-convolution (numba transforms, NumPy transforms, and im2col for the same cases) against torch and gradcheck.
+"""conv2d's Winograd path (its fast path for 3x3 stride-1 kernels, ``scratch.fast`` on): the matrices, each numba
+tile transform against its NumPy definition (``_winograd_reference``), and the whole convolution (numba transforms,
+NumPy transforms, and im2col for the same cases) against torch and gradcheck.
 
 The general conv2d tests (test_conv.py) draw kernels, strides, dilations and groups, so only a few of their cases are
 3x3 stride-1 convolutions; these tests draw nothing else, with sides up to 13 so that outputs span several 4x4 tiles
@@ -7,10 +8,6 @@ and end in partial ones, and with the batch split into passes of any size.
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -20,14 +17,13 @@ from hypothesis import strategies as st
 
 import scratch.functional as F
 import torch_impl.functional as TF
-from parity_tests.harness import assert_close, check_function, check_gradcheck
+from parity_tests.harness import assert_close, check_function, check_gradcheck, numba_path, switched
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, cast, fill, float_arrays, optional, seeds
-from scratch.functional import _winograd as R
+from scratch.functional import _winograd as W
 from scratch.functional import _winograd_kernels as K
-from scratch.functional import conv
+from scratch.functional import _winograd_reference as R
 
 DTYPES = [np.float64, np.float32]
-ROOT = Path(__file__).resolve().parent.parent
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -74,7 +70,7 @@ def _check_same(actual, expected, what):
 def test_winograd_tile_is_a_correlation(seed):
     rng = np.random.default_rng(seed)
     d, g = rng.standard_normal((6, 6)), rng.standard_normal((3, 3))
-    tile = R.AT @ ((R.G @ g @ R.G.T) * (R.BT @ d @ R.BT.T)) @ R.AT.T
+    tile = W.AT @ ((W.G @ g @ W.G.T) * (W.BT @ d @ W.BT.T)) @ W.AT.T
     direct = np.array([[np.sum(d[u:u + 3, q:q + 3] * g) for q in range(4)] for u in range(4)])
     np.testing.assert_allclose(tile, direct, rtol=1e-12, atol=1e-12 * np.abs(d).max() * np.abs(g).max())
 
@@ -85,7 +81,7 @@ def test_winograd_tile_is_a_correlation(seed):
 
 def _tiles(geo):
     *_, Ho, Wo = geo
-    return R.tiles(Ho), R.tiles(Wo)
+    return W.tiles(Ho), W.tiles(Wo)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -144,31 +140,23 @@ def test_grad_input_tiles_kernel(dtype, geo, kind, seed):
 # The whole convolution, through each path, against torch
 # ---------------------------------------------------------------------------------------------------------------
 
-PATHS = {
-    "winograd-numba": dict(USE_WINOGRAD=True),
-    "winograd-numpy": dict(USE_WINOGRAD=True, _winograd_kernels=R),  # the NumPy definitions as the transforms
-    "im2col": dict(USE_WINOGRAD=False),
+PATHS = {  # conv2d's fast path on or off, and Winograd's tile transforms
+    "winograd-numba": (True, K),
+    "winograd-numpy": (True, R),  # the NumPy definitions as the transforms
+    "im2col": (False, K),  # the definition
 }
 
 
 def _on_path(path, tiles_per_pass, fn):
     """Run ``fn()`` with conv2d switched to ``path`` and Winograd's passes cut at ``tiles_per_pass`` tiles."""
-    saved = {name: getattr(conv, name) for name in PATHS[path]}
-    saved_tiles = R.TILES_PER_PASS
-    try:
-        for name, value in PATHS[path].items():
-            setattr(conv, name, value)
-        R.TILES_PER_PASS = tiles_per_pass
+    on, transforms = PATHS[path]
+    with numba_path("conv2d", on), switched(W, "transforms", transforms), switched(W, "TILES_PER_PASS", tiles_per_pass):
         return fn()
-    finally:
-        for name, value in saved.items():
-            setattr(conv, name, value)
-        R.TILES_PER_PASS = saved_tiles
 
 
 @pytest.mark.parametrize("path", list(PATHS))
 @pytest.mark.parametrize("dtype", DTYPES)
-@given(case=conv2d_3x3_case(np.float64), tiles_per_pass=st.sampled_from([1, 4, R.TILES_PER_PASS]), seed=seeds)
+@given(case=conv2d_3x3_case(np.float64), tiles_per_pass=st.sampled_from([1, 4, W.TILES_PER_PASS]), seed=seeds)
 @example(case=(fill((5, 3, 16, 16), np.float64, "normal", 0), fill((4, 3, 3, 3), np.float64, "normal", 1),
                fill((4,), np.float64, "normal", 2), dict(padding=1)), tiles_per_pass=32, seed=0)  # 3 passes: 2+2+1
 def test_conv2d_3x3_matches_torch(path, dtype, case, tiles_per_pass, seed):
@@ -183,7 +171,7 @@ def test_conv2d_3x3_matches_torch(path, dtype, case, tiles_per_pass, seed):
 @given(case=conv2d_3x3_case(np.float64, GRADCHECK_KINDS, max_side=6), seed=seeds)
 def test_conv2d_3x3_gradcheck(case, seed):
     x, w, b, kwargs = case
-    _on_path("winograd-numba", R.TILES_PER_PASS,
+    _on_path("winograd-numba", W.TILES_PER_PASS,
              lambda: check_gradcheck("conv2d", lambda x, w, b: F.conv2d(x, w, b, **kwargs), x, w, b, seed=seed))
 
 
@@ -200,7 +188,7 @@ def test_winograd_runs_only_where_it_applies(monkeypatch):
 
     names = ("input_tiles", "output_tiles", "grad_output_tiles", "grad_input_tiles")
     spies = SimpleNamespace(num_threads=K.num_threads, **{name: spy(name) for name in names})
-    monkeypatch.setattr(conv, "_winograd_kernels", spies)
+    monkeypatch.setattr(W, "transforms", spies)
     rng = np.random.default_rng(0)
     x, w3, w2 = rng.standard_normal((2, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal((4, 3, 2, 2))
     w3g = rng.standard_normal((3, 1, 3, 3))
@@ -214,20 +202,11 @@ def test_winograd_runs_only_where_it_applies(monkeypatch):
         (True, w3g, dict(padding=1, groups=3), []),
         (True, w2, dict(), []),
     ]:
-        monkeypatch.setattr(conv, "USE_WINOGRAD", use)
         calls.clear()
-        y, backward = F.conv2d(x, weight, None, **kwargs)
-        backward(y)
-        assert calls == expected, f"USE_WINOGRAD={use}, weight {weight.shape}, {kwargs}: kernels called {calls}"
-
-
-@pytest.mark.parametrize("value, expected", [("", True), ("1", False)])
-def test_scratch_no_numba_turns_winograd_off(value, expected):
-    # ... and the numba col2im with it: SCRATCH_NO_NUMBA=1 leaves every convolution to NumPy and BLAS
-    env = dict(os.environ, SCRATCH_NO_NUMBA=value, PYTHONPATH=str(ROOT))
-    code = "from scratch.functional import conv; print(conv.USE_WINOGRAD, conv.USE_NUMBA)"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.split() == [str(expected)] * 2, f"SCRATCH_NO_NUMBA={value!r}: USE_WINOGRAD, USE_NUMBA are {out.strip()}"
+        with numba_path("conv2d", use):
+            y, backward = F.conv2d(x, weight, None, **kwargs)
+            backward(y)
+        assert calls == expected, f"fast path {use}, weight {weight.shape}, {kwargs}: kernels called {calls}"
 
 
 def test_inputs_and_dy_are_not_changed():
@@ -256,7 +235,7 @@ def test_without_input_grad_the_parameter_grads_are_the_same(path):
         dy = rng.standard_normal(y.shape)
         return y, y0, backward(dy), backward0(dy)
 
-    y, y0, (dx, dw, db), (dx0, dw0, db0) = _on_path(path, R.TILES_PER_PASS, both)
+    y, y0, (dx, dw, db), (dx0, dw0, db0) = _on_path(path, W.TILES_PER_PASS, both)
     assert dx0 is None and dx.shape == x.shape
     for a, a0 in ((y, y0), (dw, dw0), (db, db0)):
         np.testing.assert_array_equal(a, a0)

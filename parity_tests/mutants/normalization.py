@@ -32,8 +32,8 @@ MUTANTS = [
     Mutant(
         name="norm-kernel-output-empty-like-input",
         file=_NORM,
-        old="    y = np.empty(x.shape, x.dtype)\n    _kernels.affine_output(",
-        new="    y = np.empty_like(x)\n    _kernels.affine_output(",
+        old="    y = np.empty(x.shape, x.dtype)\n    _normalization_kernels.affine_output(",
+        new="    y = np.empty_like(x)\n    _normalization_kernels.affine_output(",
         tests=_FUSED_TESTS,
         why="np.empty_like keeps the input's layout: for a transposed view y is not C-contiguous, y.reshape(N, C, L) "
             "is then a copy, and the kernel fills the copy while y stays uninitialised",

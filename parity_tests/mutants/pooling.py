@@ -44,8 +44,8 @@ MUTANTS = [
     Mutant(
         name="maxpool-kernel-int8-tap-index",
         file=_FILE,
-        old="arg_dtype = np.int8 if K < 128 else np.int32",
-        new="arg_dtype = np.int8",
+        old="return np.int8 if K < 128 else np.int32",
+        new="return np.int8",
         tests=_KERNEL_TESTS,
         why="a window of 128 taps or more numbers its taps past int8's 127: the numba forward's pick wraps around "
             "in the int8 index, and the backward (and the indices) then name the wrong pixel",

@@ -1,8 +1,10 @@
-"""Planted bugs in conv2d's Winograd path: its numba transforms, its NumPy definitions, and the switch to it."""
+"""Planted bugs in conv2d's Winograd path: its numba transforms, their NumPy definitions, the algorithm, and the
+choice of it."""
 from parity_tests.mutants import Mutant
 
 _KERNELS = "scratch/functional/_winograd_kernels.py"
 _CORE = "scratch/functional/_winograd.py"
+_REFERENCE = "scratch/functional/_winograd_reference.py"
 
 MUTANTS = [
     Mutant(
@@ -51,7 +53,7 @@ MUTANTS = [
     ),
     Mutant(
         name="winograd-numpy-grad-input-overlap-dropped",
-        file=_CORE,
+        file=_REFERENCE,
         old="dxp[:, :, b:b + 4 * th:4, f:f + 4 * J:4] += dd[:, :, :, b, :, f]",
         new="dxp[:, :, b:b + 4 * th:4, f:f + 4 * J:4] = dd[:, :, :, b, :, f]",
         tests=("parity_tests/test_winograd.py", "-k", "test_grad_input_tiles_kernel"),

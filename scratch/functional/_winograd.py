@@ -40,17 +40,17 @@ for y, dx and dweight at 16 -> 32 channels and 1e-5 at 256 -> 256, where im2col 
 under 3e-6. Enough for training in float32; in float64 the error is about 1e-14, and the parity tests hold it to
 the float64 table like every other layer.
 
-The four tile transforms below are the readable NumPy definitions. ``_winograd_kernels`` has numba versions of the
-same four functions (same arguments, same outputs), which the convolution uses when numba is installed;
-``parity_tests/test_winograd.py`` checks each against the other.
+The four tile transforms (``input_tiles``: V; ``output_tiles``: y; ``grad_output_tiles``: dM; ``grad_input_tiles``:
+dx) are numba kernels, in ``_winograd_kernels.py``; their readable NumPy definitions, built on ``einsum`` with the
+matrices below, are in ``_winograd_reference.py``, and ``parity_tests/test_winograd.py`` checks each kernel against
+its definition. The passes are spread over threads by ``_passes.run_passes``.
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+
+from scratch.functional import _winograd_kernels
+from scratch.functional._passes import run_passes
 
 # The interpolation points are 0, 1, -1, 2, -2 and infinity (Lavin and Gray, section 4.2).
 BT = np.array([[4, 0, -5, 0, 1, 0],
@@ -79,32 +79,8 @@ assert np.all(AT[:, 1] == 1)
 # shape; whole-batch arrays, 10-40 MB, run the products about 2x slower).
 TILES_PER_PASS = 256
 
-
-def num_threads() -> int:
-    """The NumPy transforms run on the caller's thread (``_winograd_kernels.num_threads`` for the numba ones)."""
-    return 1
-
-
-_pools: dict = {}
-
-
-def _run_passes(fn, passes: list, threads: int) -> list:
-    """``[fn(n0, n1) for (n0, n1) in passes]``, the passes spread over ``threads`` threads; results in pass order.
-
-    Each pass is independent (its own images, its own scratch arrays) and the numba kernels and BLAS release the GIL,
-    so the passes run in parallel. Each thread takes one contiguous run of passes (one task per thread: handing the
-    pool a task per pass cost 10-20% of the convolution at 2 threads). Results come back in pass order, so sums over
-    them do not depend on the threads.
-    """
-    threads = min(threads, len(passes))
-    if threads <= 1:
-        return [fn(n0, n1) for n0, n1 in passes]
-    key = (os.getpid(), threads)  # a forked child cannot use its parent's threads: it gets its own pool
-    if key not in _pools:
-        _pools[key] = ThreadPoolExecutor(threads, thread_name_prefix="winograd")
-    bounds = [len(passes) * t // threads for t in range(threads + 1)]
-    runs = [passes[lo:hi] for lo, hi in zip(bounds, bounds[1:])]
-    return [r for results in _pools[key].map(lambda run: [fn(*p) for p in run], runs) for r in results]
+# The four tile transforms: numba's. The tests swap in their NumPy definitions (``_winograd_reference``), or spies.
+transforms = _winograd_kernels
 
 
 def tiles(size: int) -> int:
@@ -118,67 +94,6 @@ def tiles(size: int) -> int:
 # one long loop over tiles (``_winograd_kernels`` explains why that matters). The spare tiles of V are zero, so those
 # of M, dM and dV are too: they add nothing to y, dweight or dx, and cost 1 / tw more work (1/8 at 32x32 outputs).
 
-def _padded(x: np.ndarray, pad_top: int, pad_left: int, th: int, tw: int) -> np.ndarray:
-    """x zero-padded to ``(N, C, 4 th + 2, 4 tw + 6)``: every window's 6x6 pixels, spares included."""
-    N, C, H, W = x.shape
-    xp = np.zeros((N, C, 4 * th + 2, 4 * (tw + 1) + 2), dtype=x.dtype)
-    xp[:, :, pad_top:pad_top + H, pad_left:pad_left + W] = x
-    return xp
-
-
-def _windows(xp: np.ndarray, th: int, tw: int) -> np.ndarray:
-    """Read-only view ``(N, C, th, 6, tw + 1, 6)`` of the overlapping 6x6 windows, 4 pixels apart."""
-    sN, sC, sH, sW = xp.strides
-    return as_strided(xp, (xp.shape[0], xp.shape[1], th, 6, tw + 1, 6), (sN, sC, 4 * sH, sH, 4 * sW, sW),
-                      writeable=False)
-
-
-def input_tiles(x, pad_top, pad_left, th, tw, V):
-    """``V = B^T d B`` for every 6x6 window d of the zero-padded x; spare tiles zero.
-
-    x: (N, C, H, W); V: (36, C, N th (tw + 1)).
-    """
-    N, C = x.shape[:2]
-    d = _windows(_padded(x, pad_top, pad_left, th, tw), th, tw)  # (N, C, th, 6, tw + 1, 6)
-    bt = BT.astype(x.dtype)
-    V[...] = np.einsum("ab,nchbwf,ef->aecnhw", bt, d, bt).reshape(36, C, N * th * (tw + 1))
-    V.reshape(36, C, N * th, tw + 1)[..., tw] = 0
-
-
-def output_tiles(M, th, tw, bias, y):
-    """``y = A^T m A + bias`` for every tile m of M, cropped to y. M: (36, K, N th (tw + 1)); bias: (K,);
-    y: (N, K, Ho, Wo)."""
-    N, K, Ho, Wo = y.shape
-    at = AT.astype(M.dtype)
-    full = np.einsum("ua,aeknhw,qe->nkhuwq", at, M.reshape(6, 6, K, N, th, tw + 1), at)
-    y[...] = full.reshape(N, K, 4 * th, 4 * (tw + 1))[:, :, :Ho, :Wo] + bias.reshape(K, 1, 1)
-
-
-def grad_output_tiles(dy, th, tw, dM):
-    """``dM = A dY A^T`` for every 4x4 tile dY of dy (zeros past its edge). dy: (N, K, Ho, Wo);
-    dM: (36, K, N th (tw + 1))."""
-    N, K, Ho, Wo = dy.shape
-    dyp = np.zeros((N, K, 4 * th, 4 * (tw + 1)), dtype=dy.dtype)
-    dyp[:, :, :Ho, :Wo] = dy
-    at = AT.astype(dy.dtype)
-    dM[...] = np.einsum("ua,nkhuwq,qe->aeknhw", at, dyp.reshape(N, K, th, 4, tw + 1, 4), at).reshape(36, K, -1)
-
-
-def grad_input_tiles(dV, th, tw, pad_top, pad_left, dx):
-    """``dx`` = the sum of ``B dV B^T`` over the windows, each added back where its window read x, padding cropped.
-
-    dV: (36, C, N th (tw + 1)), its spare tiles zero (as ``U^T dM`` makes them); dx: (N, C, H, W), overwritten.
-    """
-    N, C, H, W = dx.shape
-    J = tw + 1
-    bt = BT.astype(dV.dtype)
-    dd = np.einsum("ab,aecnhw,ef->nchbwf", bt, dV.reshape(6, 6, C, N, th, J), bt)  # (N, C, th, 6, J, 6)
-    dxp = np.zeros((N, C, 4 * th + 2, 4 * J + 2), dtype=dV.dtype)
-    for b in range(6):  # windows overlap: each of the 36 window pixels is one strided add over all windows
-        for f in range(6):
-            dxp[:, :, b:b + 4 * th:4, f:f + 4 * J:4] += dd[:, :, :, b, :, f]
-    dx[...] = dxp[:, :, pad_top:pad_top + H, pad_left:pad_left + W]
-
 
 def _finite(a: np.ndarray) -> bool:
     """Whether ``a`` holds no inf and no NaN: an inf or NaN term makes the sum inf or NaN. (A finite array whose sum
@@ -188,11 +103,11 @@ def _finite(a: np.ndarray) -> bool:
 
 
 def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_top: int, pad_left: int,
-               out: tuple, transforms, input_grad: bool = True):
+               out: tuple, input_grad: bool = True):
     """Stride-1 3x3 convolution of x ``(N, C_in, H, W)`` by weight ``(C_out, C_in, 3, 3)``, output ``out = (Ho, Wo)``
     starting ``pad_top``/``pad_left`` pixels above and left of x. Returns ``(y, backward)``, where ``backward(dy)``
-    gives ``(dx, dweight, dbias)``, dbias None when bias is, dx None without ``input_grad``. ``transforms``: this
-    module or ``_winograd_kernels``.
+    gives ``(dx, dweight, dbias)``, dbias None when bias is, dx None without ``input_grad``. The tile transforms are
+    the module's ``transforms`` (numba's ``_winograd_kernels``).
 
     Finite values only: where x or weight holds an inf or NaN this returns None, and ``backward(dy)`` returns None
     where dy does; the caller then convolves another way. The transforms mix the 36 pixels of a window into every
@@ -217,15 +132,16 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
     U = np.einsum("ar,kcrs,bs->abkc", g, weight, g, optimize=True)  # G g G^T for every kernel
     U = np.ascontiguousarray(U.reshape(36, K, C))  # (36, C_out, C_in)
     b = bias if bias is not None else np.zeros(K, dtype)
-    threads = transforms.num_threads()
+    ops = transforms  # read once: the backward uses the forward's transforms, whatever a test swaps in later
+    threads = ops.num_threads()
     y = np.empty((N, K, Ho, Wo), dtype)
 
     def forward_pass(n0, n1):
         V = np.empty((36, C, (n1 - n0) * per_image), dtype)
-        transforms.input_tiles(x[n0:n1], pad_top, pad_left, th, tw, V)
-        transforms.output_tiles(np.matmul(U, V), th, tw, b, y[n0:n1])
+        ops.input_tiles(x[n0:n1], pad_top, pad_left, th, tw, V)
+        ops.output_tiles(np.matmul(U, V), th, tw, b, y[n0:n1])
 
-    _run_passes(forward_pass, passes, threads)
+    run_passes(forward_pass, passes, threads)
 
     def backward(dy):
         dy = np.ascontiguousarray(dy)
@@ -236,9 +152,9 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
             # V again, from x: recomputing it costs less than keeping it. Kept, the batch's V (2.6x the size of x
             # at 32x32, 10 MB at the benchmark's shape) went out to memory and back, measured 1-3 ms slower.
             V = np.empty((36, C, (n1 - n0) * per_image), dtype)
-            transforms.input_tiles(x[n0:n1], pad_top, pad_left, th, tw, V)
+            ops.input_tiles(x[n0:n1], pad_top, pad_left, th, tw, V)
             dM = np.empty((36, K, (n1 - n0) * per_image), dtype)
-            transforms.grad_output_tiles(dy[n0:n1], th, tw, dM)
+            ops.grad_output_tiles(dy[n0:n1], th, tw, dM)
             # This pass's share of dbias. Column 1 of A^T is all ones, so position (1, 1) of dM = A dY A^T is the
             # sum of the tile dY: summed over the tiles, it is the bias's gradient, and it is finite exactly when
             # this pass's dy is (to an overflow of the sum, which only costs the slower road).
@@ -247,12 +163,12 @@ def conv2d_3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad_t
             if not np.isfinite(dbias_share).all():
                 return None
             if input_grad:
-                transforms.grad_input_tiles(np.matmul(Ut, dM), th, tw, pad_top, pad_left, dx[n0:n1])
+                ops.grad_input_tiles(np.matmul(Ut, dM), th, tw, pad_top, pad_left, dx[n0:n1])
             return np.matmul(dM, V.transpose(0, 2, 1)), dbias_share  # and this pass's share of dU
 
         dU = np.zeros((36, K, C), dtype)
         dbias = np.zeros(K, dtype)
-        shares = _run_passes(backward_pass, passes, threads)
+        shares = run_passes(backward_pass, passes, threads)
         if any(share is None for share in shares):
             return None
         for dU_share, dbias_share in shares:

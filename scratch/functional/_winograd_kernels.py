@@ -1,8 +1,8 @@
 """numba kernels for the four tile transforms of the Winograd convolution in ``_winograd.py``.
 
-Each kernel computes exactly what the NumPy function of the same name in ``_winograd.py`` computes (the readable
-definition, built on ``einsum`` with the matrices ``BT``, ``G``, ``AT``), with the matrices' zeros and ones written
-out by hand (``_bt6``, ``_b6``, ``_at4``, ``_a6``) and no temporaries larger than one channel's tiles.
+Each kernel computes exactly what the NumPy function of the same name in ``_winograd_reference.py`` computes (the
+readable definition, built on ``einsum`` with the matrices ``BT``, ``G``, ``AT``), with the matrices' zeros and ones
+written out by hand (``_bt6``, ``_b6``, ``_at4``, ``_a6``) and no temporaries larger than one channel's tiles.
 ``parity_tests/test_winograd.py`` checks every kernel against its NumPy twin, float32 and float64.
 
 Why they exist: the NumPy transforms build ``einsum`` temporaries several times the input's size, and at the

@@ -12,17 +12,18 @@ column entry back into the pixel it was read from:
     dweight = dy2 @ cols^T        dy2 = dy with channels first, (C_out/G, N * prod(out)) per group
     dx      = col2im(W2^T @ dy2)
 
-3x3 kernels with stride 1, no dilation and one group (most of a CNN's convolutions) take a faster road where numba
-is installed: Winograd's F(4x4, 3x3), in ``_winograd.py``, which does 4x fewer multiplications than the product
-above and computes the same values (its docstring derives its backward) for finite inputs; an inf or NaN in x,
-the weight or dy sends that convolution (or its backward) through im2col, which keeps it where torch does.
-``USE_WINOGRAD = False``, or ``SCRATCH_NO_NUMBA=1`` in the environment, sends every convolution through im2col.
-numba also runs im2col's col2im for 2-d convolutions (``USE_NUMBA``, ``_im2col_kernels.py``): the same sums in the
-same order.
+``_convolve`` is these four lines, forward and backward, for conv1d and conv2d. A transposed convolution is exactly
+this backward pass used as a forward pass (its forward is conv's ``dx``), so its own backward is conv's forward (for
+its ``dx``) and conv's weight gradient (for its ``dweight``): ``_transposed_convolve``, the same pieces in the other
+order.
 
-A transposed convolution is exactly this backward pass used as a forward pass (its forward is conv's ``dx``), so
-its own backward is conv's forward (for its ``dx``) and conv's weight gradient (for its ``dweight``). The three core
-pieces below, ``_conv_apply``, ``_conv_input_grad`` and ``_conv_weight_grad``, are shared by all three functions.
+Fast paths (off by default; ``scratch.fast`` turns them on, as training and the benchmarks do). ``conv2d`` with a
+3x3 kernel, stride 1, no dilation and one group (most of a CNN's convolutions) runs Winograd's F(4x4, 3x3)
+(``_winograd.py``), which does 4x fewer multiplications than the product above and computes the same values (its
+docstring derives its backward) for finite inputs; an inf or NaN in x, the weight or dy sends that convolution (or its
+backward) through im2col, which keeps it where torch does. Other 2-d convolutions, and ``conv_transpose2d``, run
+col2im in a numba loop (``_im2col_kernels.py``): the same sums in the same order. Each public function takes its fast
+path in one early return after validation; everything below that line is the definition.
 
 Layouts are torch's: input ``(N, C, *spatial)`` (or unbatched ``(C, *spatial)``), conv weight
 ``(C_out, C_in/groups, *k)``, transposed-conv weight ``(C_in, C_out/groups, *k)``.
@@ -31,28 +32,14 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from scratch import fast
 from scratch._checks import check_float, check_grad, check_ndim, check_optional_float, fmt_shape, ntuple
-from scratch.functional import _winograd
-
-try:
-    from scratch.functional import _im2col_kernels as _kernels
-    from scratch.functional import _winograd_kernels
-except ImportError:  # numba is optional: without it every convolution runs im2col, with NumPy's col2im
-    _kernels = _winograd_kernels = None
-
-# Where numba is installed, stride-1 3x3 convolutions run Winograd's algorithm with numba tile transforms; with the
-# NumPy transforms (``_winograd``'s own) it would be slower than im2col, so without numba they run im2col.
-USE_WINOGRAD = _winograd_kernels is not None and os.environ.get("SCRATCH_NO_NUMBA", "") in ("", "0")
-# col2im of 2-d convolutions (dx of conv2d, the forward of conv_transpose2d) in a numba loop: the same sums in the
-# same order as the NumPy adds, without their per-row overhead (``_im2col_kernels``). The im2col copy stays NumPy's
-# (a numba loop measured slower for LeNet-5's first convolution, 1.6 ms against 0.9).
-USE_NUMBA = _kernels is not None and os.environ.get("SCRATCH_NO_NUMBA", "") in ("", "0")
+from scratch.functional import _im2col_kernels, _winograd
 
 _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 _KERNEL = {1: "k", 2: "kH, kW", 3: "kD, kH, kW"}
@@ -114,9 +101,6 @@ def _col2im(cols: np.ndarray, N: int, C: int, g: _Geometry) -> np.ndarray:
     """
     per_offset = cols.reshape((C, *g.kernel, N, *g.out))
     dxp = np.zeros((C, N) + g.padded, dtype=cols.dtype)  # channels first like the columns: contiguous adds
-    if USE_NUMBA and len(g.kernel) == 2:
-        _kernels.col2im_2d(np.ascontiguousarray(per_offset), *g.stride, *g.dilation, dxp)
-        return np.ascontiguousarray(np.moveaxis(dxp[(slice(None), slice(None)) + g.interior()], 0, 1))
     for offset in np.ndindex(*g.kernel):
         hit = tuple(slice(k * d, k * d + t * (o - 1) + 1, t) for k, d, t, o in zip(offset, g.dilation, g.stride, g.out))
         dxp[(slice(None), slice(None)) + hit] += per_offset[(slice(None),) + offset]  # (C, N, *out)
@@ -135,27 +119,8 @@ def _channels_back(a2: np.ndarray, N: int, out: tuple) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(a2.reshape((a2.shape[0] * a2.shape[1], N) + out), 0, 1))
 
 
-def _conv_apply(x: np.ndarray, weight: np.ndarray, g: _Geometry):
-    """Convolution without bias: ``(y, cols)``, y ``(N, C_out, *out)``; cols is kept for the weight gradient."""
-    N = x.shape[0]
-    C_out = weight.shape[0]
-    cols = _im2col(x, g)  # (G, C_in/G * K, N * L)
-    w2 = weight.reshape(g.groups, C_out // g.groups, -1)  # (G, C_out/G, C_in/G * K)
-    return _channels_back(w2 @ cols, N, g.out), cols
-
-
-def _conv_input_grad(dy2: np.ndarray, weight: np.ndarray, N: int, C_in: int, g: _Geometry) -> np.ndarray:
-    """Gradient of the convolution's input, ``col2im(W2^T @ dy2)``: ``(N, C_in, *size)``.
-
-    ``dy2`` is the output gradient in the matrix layout ``(G, C_out/G, N * prod(out))`` (see ``_channels_first``).
-    """
-    w2 = weight.reshape(g.groups, weight.shape[0] // g.groups, -1)  # (G, C_out/G, C_in/G * K)
-    dcols = w2.transpose(0, 2, 1) @ dy2  # (G, C_in/G * K, N * L)
-    return _col2im(dcols, N, C_in, g)
-
-
-def _conv_weight_grad(cols: np.ndarray, dy2: np.ndarray, weight_shape: tuple) -> np.ndarray:
-    """Gradient of the weight: ``dy2 @ cols^T`` per group, reshaped to the weight's layout.
+def _weight_grad(cols: np.ndarray, dy2: np.ndarray, weight_shape: tuple) -> np.ndarray:
+    """``dweight = dy2 @ cols^T`` per group, reshaped to the weight's layout.
 
     Computed as ``(cols @ dy2^T)^T``, the same sums: with few output channels against a long pixel dimension (LeNet-5's
     6 x 25 from 25,088 pixels), OpenBLAS runs this order 1.3-1.6x faster.
@@ -163,33 +128,56 @@ def _conv_weight_grad(cols: np.ndarray, dy2: np.ndarray, weight_shape: tuple) ->
     return (cols @ dy2.transpose(0, 2, 1)).transpose(0, 2, 1).reshape(weight_shape)
 
 
-def _conv_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: _Geometry, input_grad: bool = True):
-    """The convolution through im2col: ``(y, backward)``, ``backward(dy)`` giving ``(dx, dweight, dbias)``, dx None
-    without ``input_grad``, dbias None without a bias."""
-    y, cols = _conv_apply(x, weight, g)  # (N, C_out, *out)
+def _convolve(layer: str, xb: np.ndarray, weight: np.ndarray, bias, g: _Geometry, unbatched: bool, input_grad: bool,
+              col2im=_col2im):
+    """The convolution by im2col, forward and backward: the four formulas of the module docstring, for x ``(N, C_in,
+    *size)`` (``unbatched``: the caller's x had no batch dim). ``col2im`` is ``_col2im`` unless a fast path passes
+    numba's (``_im2col_kernels.col2im``, the same sums)."""
+    N, C_in = xb.shape[:2]
+    C_out = weight.shape[0]
+    cols = _im2col(xb, g)  # (G, C_in/G * K, N * L): each column one window of the padded x
+    w2 = weight.reshape(g.groups, C_out // g.groups, -1)  # (G, C_out/G, C_in/G * K)
+    yb = _channels_back(w2 @ cols, N, g.out)  # y = W2 @ cols, as (N, C_out, *out): a fresh array
     if bias is not None:
-        y += bias.reshape((-1,) + (1,) * len(g.out))  # y is a fresh array
-    return y, _im2col_backward(cols, weight, bias is not None, x.shape[:2], g, input_grad)
-
-
-def _im2col_backward(cols: np.ndarray, weight: np.ndarray, has_bias: bool, batch_channels: tuple, g: _Geometry,
-                     input_grad: bool):
-    """The backward of the im2col convolution whose columns are ``cols``, for input ``(N, C_in, *size)``."""
-    N, C_in = batch_channels
+        yb += bias.reshape((-1,) + (1,) * len(g.out))
+    y = yb[0] if unbatched else yb
 
     def backward(dy):
-        dy2 = _channels_first(dy, g.groups)  # (G, C_out/G, N * L)
-        dx = _conv_input_grad(dy2, weight, N, C_in, g) if input_grad else None
-        dbias = dy.sum(axis=(0,) + tuple(range(2, dy.ndim))) if has_bias else None
-        return dx, _conv_weight_grad(cols, dy2, weight.shape), dbias
+        dy = check_grad(layer, dy, y)
+        dyb = dy[None] if unbatched else dy
+        dy2 = _channels_first(dyb, g.groups)  # (G, C_out/G, N * L)
+        dx = col2im(w2.transpose(0, 2, 1) @ dy2, N, C_in, g) if input_grad else None  # (N, C_in, *size)
+        dweight = _weight_grad(cols, dy2, weight.shape)  # dy2 @ cols^T
+        dbias = dyb.sum(axis=(0,) + tuple(range(2, dyb.ndim))) if bias is not None else None
+        return (dx[0] if unbatched and dx is not None else dx), dweight, dbias
 
-    return backward
+    return y, backward
 
 
-def _winograd_applies(g: _Geometry) -> bool:
-    """A 2-d 3x3 convolution with stride 1, no dilation and one group, where the Winograd path is enabled."""
-    return (USE_WINOGRAD and g.kernel == (3, 3) and g.stride == (1, 1) and g.dilation == (1, 1)
-            and g.groups == 1)
+def _transposed_convolve(layer: str, xb: np.ndarray, weight: np.ndarray, bias, g: _Geometry, unbatched: bool,
+                         col2im=_col2im):
+    """The transposed convolution, forward and backward: conv's ``dx`` as the forward, so conv's forward and weight
+    gradient as the backward. ``g`` is the geometry of the conv whose input gradient this is (its input is our
+    output, its output our input); ``col2im`` as in ``_convolve``."""
+    N = xb.shape[0]
+    C_out = weight.shape[1] * g.groups
+    x2 = _channels_first(xb, g.groups)  # (G, C_in/G, N * L): x plays the part of conv's dy
+    w2 = weight.reshape(g.groups, weight.shape[0] // g.groups, -1)  # (G, C_in/G, C_out/G * K)
+    yb = col2im(w2.transpose(0, 2, 1) @ x2, N, C_out, g)  # (N, C_out, *out), a fresh array
+    if bias is not None:
+        yb += bias.reshape((C_out,) + (1,) * len(g.out))
+    y = yb[0] if unbatched else yb
+
+    def backward(dy):
+        dy = check_grad(layer, dy, y)
+        dyb = dy[None] if unbatched else dy
+        dy_cols = _im2col(dyb, g)  # (G, C_out/G * K, N * L): conv2d's windows of dy
+        dx = _channels_back(w2 @ dy_cols, N, g.out)  # conv's forward is the transpose's input gradient
+        dweight = _weight_grad(dy_cols, x2, weight.shape)  # conv's weight gradient, x playing dy's part
+        dbias = dyb.sum(axis=(0,) + tuple(range(2, dyb.ndim))) if bias is not None else None
+        return (dx[0] if unbatched else dx), dweight, dbias
+
+    return y, backward
 
 
 # Validation -----------------------------------------------------------------------------------------------------
@@ -237,12 +225,13 @@ def _fmt_size(size) -> str:
     return "x".join(str(int(s)) for s in size)
 
 
-def _convnd(layer: str, d: int, x, weight, bias, stride, padding, dilation, groups, input_grad):
-    """conv1d / conv2d: validate, then forward and backward through the shared core."""
+def _conv_geometry(layer: str, d: int, x, weight, bias, stride, padding, dilation, groups):
+    """Validate a conv1d / conv2d call; return ``(xb, g, unbatched)``: x with a batch dim, the windows' geometry,
+    and whether x came without a batch dim."""
     stride, dilation = _check_common(layer, x, weight, d, stride, dilation, groups, transposed=False)
     unbatched = x.ndim == d + 1
     xb = x[None] if unbatched else x  # (N, C_in, *size)
-    N, C_in, *size = xb.shape
+    _, C_in, *size = xb.shape
     C_out, C_in_per_group, *kernel = weight.shape
     kernel = tuple(kernel)
     if C_out % groups:
@@ -259,32 +248,44 @@ def _convnd(layer: str, d: int, x, weight, bias, stride, padding, dilation, grou
         raise ValueError(f"{layer}: kernel (dilated) {_fmt_size(reach)} larger than padded input {_fmt_size(padded)}"
                          f" (input {_fmt_size(size)}, padding {pad_lo}+{pad_hi}); pad more or shrink the kernel")
     out = tuple((p - r) // t + 1 for p, r, t in zip(padded, reach, stride))
-    g = _Geometry(kernel, stride, dilation, pad_lo, pad_hi, tuple(size), out, groups)
+    return xb, _Geometry(kernel, stride, dilation, pad_lo, pad_hi, tuple(size), out, groups), unbatched
 
-    # Winograd's transforms take finite values only (they would spread one inf or NaN over a whole tile, see
-    # _winograd.conv2d_3x3): given any other, they decline (None) and im2col computes the convolution instead.
-    winograd = None
-    if _winograd_applies(g):
-        winograd = _winograd.conv2d_3x3(xb, weight, bias, *pad_lo, out, _winograd_kernels, input_grad)
-    if winograd is not None:  # its backward gives dbias too, from the transformed dy
-        yb, winograd_backward = winograd
 
-        def core_backward(dyb):
-            grads = winograd_backward(dyb)
-            if grads is None:  # an inf or NaN in dy
-                grads = _im2col_backward(_im2col(xb, g), weight, bias is not None, xb.shape[:2], g, input_grad)(dyb)
-            return grads
-    else:
-        yb, core_backward = _conv_im2col(xb, weight, bias, g, input_grad)  # (N, C_out, *out)
-    y = yb[0] if unbatched else yb
+def _conv_transpose_geometry(layer: str, d: int, x, weight, bias, stride, padding, output_padding, groups, dilation):
+    """Validate a conv_transpose2d call; return ``(xb, g, unbatched)`` as ``_conv_geometry``, ``g`` the geometry of
+    the conv whose input gradient this is: its input is our output, its output is our input."""
+    stride, dilation = _check_common(layer, x, weight, d, stride, dilation, groups, transposed=True)
+    if isinstance(padding, str):
+        raise ValueError(f"{layer} expected padding to be an int or a tuple of {d} ints, got {padding!r} "
+                         f"(torch has no 'same'/'valid' for transposed convolutions)")
+    padding = ntuple(layer, "padding", padding, d, minimum=0)
+    output_padding = ntuple(layer, "output_padding", output_padding, d, minimum=0)
+    if any(op >= max(t, dl) for op, t, dl in zip(output_padding, stride, dilation)):
+        raise ValueError(f"{layer} expected output_padding smaller than either stride or dilation in each dim, "
+                         f"got output_padding={output_padding}, stride={stride}, dilation={dilation}")
+    unbatched = x.ndim == d + 1
+    xb = x[None] if unbatched else x  # (N, C_in, *size)
+    _, C_in, *size = xb.shape
+    W_in, C_out_per_group, *kernel = weight.shape
+    kernel = tuple(kernel)
+    if W_in % groups:
+        raise ValueError(f"{layer} expected weight.shape[0] (C_in = {W_in}) to be divisible by groups={groups}, "
+                         f"got weight of shape {fmt_shape(weight.shape)}")
+    if C_in != W_in:
+        raise ValueError(f"{layer} expected input with {W_in} channels (weight.shape[0]; the transposed layout is "
+                         f"(C_in, C_out/groups, {_KERNEL[d]})), got {C_in} channels in input of shape "
+                         f"{fmt_shape(x.shape)}")
+    C_out = C_out_per_group * groups
+    check_optional_float(layer, "bias", bias, x, (C_out,))
+    out = tuple((s - 1) * t - 2 * p + dl * (k - 1) + op + 1
+                for s, t, p, dl, k, op in zip(size, stride, padding, dilation, kernel, output_padding))
+    if any(o < 1 for o in out):
+        raise ValueError(f"{layer}: output size {_fmt_size(out)} is too small for input {_fmt_size(size)}: "
+                         f"(size - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1 must be >= 1")
+    return xb, _Geometry(kernel, stride, dilation, padding, padding, out, tuple(size), groups), unbatched
 
-    def backward(dy):
-        dy = check_grad(layer, dy, y)
-        dyb = dy[None] if unbatched else dy
-        dx, dweight, dbias = core_backward(dyb)
-        return (dx[0] if unbatched and dx is not None else dx), dweight, dbias
 
-    return y, backward
+# The public functions -------------------------------------------------------------------------------------------------
 
 
 def conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride=1, padding=0, dilation=1,
@@ -306,7 +307,8 @@ def conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, st
         >>> y.shape, [g.shape for g in backward(np.ones_like(y))[:2]]
         ((2, 4, 10), [(2, 3, 10), (4, 3, 3)])
     """
-    return _convnd("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, input_grad)
+    xb, g, unbatched = _conv_geometry("conv1d", 1, x, weight, bias, stride, padding, dilation, groups)
+    return _convolve("conv1d", xb, weight, bias, g, unbatched, input_grad)
 
 
 def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride=1, padding=0, dilation=1,
@@ -317,10 +319,10 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, st
     where ``xpad`` is x zero-padded, ``s`` the stride, ``d`` the dilation and ``g`` the group of output channel ``o``
     (groups split the channels into G independent convolutions; ``groups == C_in`` is a depthwise convolution).
 
-    Computed by im2col: every window becomes one column, ``cols`` ``(C_in/G * kH * kW, N * H_out * W_out)`` per
-    group, and ``y = W2 @ cols + b`` with ``W2 = weight.reshape(C_out/G, -1)``: one matrix product per group.
-    3x3 kernels with stride 1, dilation 1 and one group take Winograd's F(4x4, 3x3) instead where numba is
-    installed (``_winograd.py``): the same values in a quarter of the multiplications.
+    Computed by im2col (``_convolve``): every window becomes one column, ``cols`` ``(C_in/G * kH * kW, N * H_out *
+    W_out)`` per group, and ``y = W2 @ cols + b`` with ``W2 = weight.reshape(C_out/G, -1)``: one matrix product per
+    group. With ``scratch.fast`` on, 3x3 kernels with stride 1, dilation 1 and one group run Winograd's F(4x4, 3x3)
+    instead (``_winograd.py``, the same values in a quarter of the multiplications), and the others numba's col2im.
 
     Args:
         x: input, float32 or float64, ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
@@ -356,57 +358,10 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, st
         >>> [g.shape for g in backward(np.ones_like(y))]
         [(8, 3, 32, 32), (16, 3, 3, 3), (16,)]
     """
-    return _convnd("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, input_grad)
-
-
-def _conv_transposend(layer: str, d: int, x, weight, bias, stride, padding, output_padding, groups, dilation):
-    stride, dilation = _check_common(layer, x, weight, d, stride, dilation, groups, transposed=True)
-    if isinstance(padding, str):
-        raise ValueError(f"{layer} expected padding to be an int or a tuple of {d} ints, got {padding!r} "
-                         f"(torch has no 'same'/'valid' for transposed convolutions)")
-    padding = ntuple(layer, "padding", padding, d, minimum=0)
-    output_padding = ntuple(layer, "output_padding", output_padding, d, minimum=0)
-    if any(op >= max(t, dl) for op, t, dl in zip(output_padding, stride, dilation)):
-        raise ValueError(f"{layer} expected output_padding smaller than either stride or dilation in each dim, "
-                         f"got output_padding={output_padding}, stride={stride}, dilation={dilation}")
-    unbatched = x.ndim == d + 1
-    xb = x[None] if unbatched else x  # (N, C_in, *size)
-    N, C_in, *size = xb.shape
-    W_in, C_out_per_group, *kernel = weight.shape
-    kernel = tuple(kernel)
-    if W_in % groups:
-        raise ValueError(f"{layer} expected weight.shape[0] (C_in = {W_in}) to be divisible by groups={groups}, "
-                         f"got weight of shape {fmt_shape(weight.shape)}")
-    if C_in != W_in:
-        raise ValueError(f"{layer} expected input with {W_in} channels (weight.shape[0]; the transposed layout is "
-                         f"(C_in, C_out/groups, {_KERNEL[d]})), got {C_in} channels in input of shape "
-                         f"{fmt_shape(x.shape)}")
-    C_out = C_out_per_group * groups
-    check_optional_float(layer, "bias", bias, x, (C_out,))
-    out = tuple((s - 1) * t - 2 * p + dl * (k - 1) + op + 1
-                for s, t, p, dl, k, op in zip(size, stride, padding, dilation, kernel, output_padding))
-    if any(o < 1 for o in out):
-        raise ValueError(f"{layer}: output size {_fmt_size(out)} is too small for input {_fmt_size(size)}: "
-                         f"(size - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1 must be >= 1")
-    # The geometry of the conv whose input gradient this is: its input is our output, its output is our input.
-    g = _Geometry(kernel, stride, dilation, padding, padding, out, tuple(size), groups)
-
-    x2 = _channels_first(xb, groups)  # (G, C_in/G, N * L): x plays the part of conv's dy
-    yb = _conv_input_grad(x2, weight, N, C_out, g)  # (N, C_out, *out), a fresh array
-    if bias is not None:
-        yb += bias.reshape((C_out,) + (1,) * d)
-    y = yb[0] if unbatched else yb
-    spatial_axes = tuple(range(2, d + 2))
-
-    def backward(dy):
-        dy = check_grad(layer, dy, y)
-        dyb = dy[None] if unbatched else dy
-        dx, dy_cols = _conv_apply(dyb, weight, g)  # conv's forward is the transpose's input gradient
-        dweight = _conv_weight_grad(dy_cols, x2, weight.shape)  # conv's weight gradient, x playing dy's part
-        dbias = dyb.sum(axis=(0,) + spatial_axes) if bias is not None else None
-        return (dx[0] if unbatched else dx), dweight, dbias
-
-    return y, backward
+    xb, g, unbatched = _conv_geometry("conv2d", 2, x, weight, bias, stride, padding, dilation, groups)
+    if fast.enabled("conv2d"):
+        return _conv2d_fast(xb, weight, bias, g, unbatched, input_grad)
+    return _convolve("conv2d", xb, weight, bias, g, unbatched, input_grad)
 
 
 def conv_transpose2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride=1, padding=0,
@@ -415,9 +370,12 @@ def conv_transpose2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None 
 
     The adjoint of ``conv2d``: every input pixel scatters ``x[n, c, i, j] * weight[c, o, :, :]`` into the output
     window at ``(i * stride, j * stride)`` (taps ``dilation`` apart), the windows' overlaps add up, and ``padding``
-    pixels are then cropped from each border. It is exactly conv2d's input gradient, and is computed that way:
+    pixels are then cropped from each border. It is exactly conv2d's input gradient, and is computed that way
+    (``_transposed_convolve``):
 
         y = col2im(W2^T @ x2) + b        W2 = weight.reshape(C_in/G, C_out/G * kH * kW) per group
+
+    With ``scratch.fast`` on, col2im runs in a numba loop (the same sums in the same order).
 
     Args:
         x: ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
@@ -450,5 +408,41 @@ def conv_transpose2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None 
         >>> [None if g is None else g.shape for g in backward(np.ones_like(y))]
         [(2, 8, 5, 5), (8, 4, 3, 3), None]
     """
-    return _conv_transposend("conv_transpose2d", 2, x, weight, bias, stride, padding, output_padding, groups,
-                             dilation)
+    xb, g, unbatched = _conv_transpose_geometry("conv_transpose2d", 2, x, weight, bias, stride, padding,
+                                                output_padding, groups, dilation)
+    if fast.enabled("conv_transpose2d"):
+        return _transposed_convolve("conv_transpose2d", xb, weight, bias, g, unbatched, col2im=_im2col_kernels.col2im)
+    return _transposed_convolve("conv_transpose2d", xb, weight, bias, g, unbatched)
+
+
+# Fast paths (scratch.fast) --------------------------------------------------------------------------------------------
+
+
+def _winograd_applies(g: _Geometry) -> bool:
+    """A 2-d 3x3 convolution with stride 1, no dilation and one group: Winograd's F(4x4, 3x3) computes it."""
+    return g.kernel == (3, 3) and g.stride == (1, 1) and g.dilation == (1, 1) and g.groups == 1
+
+
+def _conv2d_fast(xb, weight, bias, g: _Geometry, unbatched: bool, input_grad: bool):
+    """conv2d with ``scratch.fast`` on: Winograd where it applies and the values are finite, else the definition
+    with numba's col2im (``_im2col_kernels.col2im``, the same sums in the same order)."""
+    def im2col_conv():
+        return _convolve("conv2d", xb, weight, bias, g, unbatched, input_grad, col2im=_im2col_kernels.col2im)
+
+    # Winograd's transforms take finite values only (they would spread one inf or NaN over a whole tile, see
+    # _winograd.conv2d_3x3): given any other, they decline (None) and im2col computes the convolution instead.
+    winograd = _winograd.conv2d_3x3(xb, weight, bias, *g.pad_lo, g.out, input_grad) if _winograd_applies(g) else None
+    if winograd is None:
+        return im2col_conv()
+    yb, winograd_backward = winograd  # its backward gives dbias too, from the transformed dy
+    y = yb[0] if unbatched else yb
+
+    def backward(dy):
+        dy = check_grad("conv2d", dy, y)
+        grads = winograd_backward(dy[None] if unbatched else dy)
+        if grads is None:  # an inf or NaN in dy: im2col's backward (its forward recomputed, a rare case)
+            return im2col_conv()[1](dy)
+        dx, dweight, dbias = grads
+        return (dx[0] if unbatched and dx is not None else dx), dweight, dbias
+
+    return y, backward

@@ -14,26 +14,20 @@ So the two steps and their derivatives are written once, in ``_standardize`` and
 few lines choosing the axes and composing the two closures. One exception, for speed: batch_norm's weight is constant
 over the axes it averages, so in training its backward folds the two steps into one (derived in its docstring).
 
-Where numba is installed, batch_norm in training on inputs with spatial dims runs ``_normalization_kernels``
-instead: the same formulas in five passes over memory instead of about twenty (``USE_NUMBA = False``, or
-``SCRATCH_NO_NUMBA=1`` in the environment, keeps the NumPy code, which stays the definition).
+With ``scratch.fast`` on (off by default; training and the benchmarks turn it on), batch_norm in training on inputs
+with spatial dims runs ``_normalization_kernels`` instead, in one early return after validation: the same formulas in
+five passes over memory instead of about twenty. Everything below that return is the definition.
 """
 from __future__ import annotations
 
 import math
 import numbers
-import os
 
 import numpy as np
 
+from scratch import fast
 from scratch._checks import check_float, check_grad, check_min_ndim, check_optional_float, fmt_shape
-
-try:
-    from scratch.functional import _normalization_kernels as _kernels
-except ImportError:  # numba is optional
-    _kernels = None
-
-USE_NUMBA = _kernels is not None and os.environ.get("SCRATCH_NO_NUMBA", "") in ("", "0")
+from scratch.functional import _normalization_kernels
 
 
 def _standardize(x: np.ndarray, axes: tuple, eps: float):
@@ -180,8 +174,8 @@ def batch_norm(x: np.ndarray, running_mean: np.ndarray | None, running_var: np.n
         Evaluation: mean and var are constants, so ``dx = dy * weight * s``.
         ``backward(dy)`` returns ``(dx, None, None, dweight, dbias)``: running statistics get no gradient.
 
-        Where numba is installed, training on inputs with spatial dims runs these formulas in the fused kernels of
-        ``_normalization_kernels`` (the same values to rounding); ``USE_NUMBA = False`` keeps this NumPy code.
+        With ``scratch.fast`` on, training on inputs with spatial dims runs these formulas in the fused kernels of
+        ``_normalization_kernels`` (the same values to rounding).
 
     Examples:
         >>> x = np.arange(24.0).reshape(4, 3, 2)
@@ -211,14 +205,16 @@ def batch_norm(x: np.ndarray, running_mean: np.ndarray | None, running_var: np.n
     view = (C,) + (1,) * (x.ndim - 2)  # weight, bias and statistics broadcast along dim 1
     n = N * math.prod(x.shape[2:])  # values per channel
 
+    if training and n == 1:
+        raise ValueError(f"batch_norm expected more than 1 value per channel when training, "
+                         f"got input of shape {fmt_shape(x.shape)}")
+    if training and n == 0:
+        return _batch_norm_of_nothing(x, weight, bias)
+    # (N, C) features stay in NumPy: there the kernels' strided loops lose
+    if training and x.ndim >= 3 and fast.enabled("batch_norm"):
+        return _batch_norm_train_fast(x, running_mean, running_var, weight, bias, momentum, eps)
+
     if training:
-        if n == 1:
-            raise ValueError(f"batch_norm expected more than 1 value per channel when training, "
-                             f"got input of shape {fmt_shape(x.shape)}")
-        if n == 0:
-            return _batch_norm_of_nothing(x, weight, bias)
-        if USE_NUMBA and x.ndim >= 3:  # (N, C) features stay in NumPy: there the kernels' strided loops lose
-            return _batch_norm_train_fused(x, running_mean, running_var, weight, bias, momentum, eps)
         xhat, mean, var, inv_std, standardize_backward = _standardize(x, axes, eps)
         _update_running_stats(running_mean, running_var, mean.reshape(C), var.reshape(C), momentum, n)
     else:
@@ -270,36 +266,6 @@ def _update_running_stats(running_mean, running_var, mean, var, momentum: float,
     if running_mean is not None:
         running_mean[...] = (1 - momentum) * running_mean + momentum * mean
         running_var[...] = (1 - momentum) * running_var + momentum * var * (n / (n - 1))
-
-
-def _batch_norm_train_fused(x, running_mean, running_var, weight, bias, momentum: float, eps: float):
-    """batch_norm in training through the numba kernels: the same values as the NumPy code (to rounding), the
-    formulas regrouped per channel as ``_normalization_kernels`` derives."""
-    N, C = x.shape[:2]
-    L = math.prod(x.shape[2:])
-    x3 = np.ascontiguousarray(x).reshape(N, C, L)  # explicit L: reshape cannot infer it for an empty batch
-    n = N * L
-    mean, var = np.empty(C), np.empty(C)  # float64 whatever x's dtype
-    _kernels.channel_stats(x3, mean, var)
-    _update_running_stats(running_mean, running_var, mean.astype(x.dtype), var.astype(x.dtype), momentum, n)
-    inv_std = 1.0 / np.sqrt(var + eps)
-    a = inv_std if weight is None else inv_std * weight
-    y = np.empty(x.shape, x.dtype)
-    _kernels.affine_output(x3, mean, a, np.zeros(C) if bias is None else bias.astype(np.float64), y.reshape(x3.shape))
-
-    def backward(dy):
-        dy = check_grad("batch_norm", dy, y)
-        dy3 = np.ascontiguousarray(dy).reshape(x3.shape)
-        sum_dy, sum_dy_centered = np.empty(C), np.empty(C)
-        _kernels.grad_sums(dy3, x3, mean, sum_dy, sum_dy_centered)
-        dx = np.empty(x.shape, x.dtype)
-        _kernels.grad_input(dy3, x3, mean, a, -a * inv_std ** 2 * sum_dy_centered / n, -a * sum_dy / n,
-                            dx.reshape(x3.shape))
-        dweight = None if weight is None else (inv_std * sum_dy_centered).astype(x.dtype)
-        dbias = None if bias is None else sum_dy.astype(x.dtype)
-        return dx, None, None, dweight, dbias
-
-    return y, backward
 
 
 def normalized_shape_tuple(layer: str, normalized_shape) -> tuple:
@@ -441,5 +407,39 @@ def group_norm(x: np.ndarray, num_groups: int, weight: np.ndarray | None = None,
         dxhat, dweight, dbias = affine_backward(dy)
         dx = standardize_backward(dxhat.reshape(N, num_groups, n)).reshape(x.shape)
         return dx, dweight, dbias
+
+    return y, backward
+
+
+# Fast path (scratch.fast) ---------------------------------------------------------------------------------------------
+
+
+def _batch_norm_train_fast(x, running_mean, running_var, weight, bias, momentum: float, eps: float):
+    """batch_norm in training with ``scratch.fast`` on, through the numba kernels: the same values as the definition
+    (to rounding), the formulas regrouped per channel as ``_normalization_kernels`` derives."""
+    N, C = x.shape[:2]
+    L = math.prod(x.shape[2:])
+    x3 = np.ascontiguousarray(x).reshape(N, C, L)  # explicit L: reshape cannot infer it for an empty batch
+    n = N * L
+    mean, var = np.empty(C), np.empty(C)  # float64 whatever x's dtype
+    _normalization_kernels.channel_stats(x3, mean, var)
+    _update_running_stats(running_mean, running_var, mean.astype(x.dtype), var.astype(x.dtype), momentum, n)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    a = inv_std if weight is None else inv_std * weight
+    y = np.empty(x.shape, x.dtype)
+    _normalization_kernels.affine_output(x3, mean, a, np.zeros(C) if bias is None else bias.astype(np.float64),
+                                         y.reshape(x3.shape))
+
+    def backward(dy):
+        dy = check_grad("batch_norm", dy, y)
+        dy3 = np.ascontiguousarray(dy).reshape(x3.shape)
+        sum_dy, sum_dy_centered = np.empty(C), np.empty(C)
+        _normalization_kernels.grad_sums(dy3, x3, mean, sum_dy, sum_dy_centered)
+        dx = np.empty(x.shape, x.dtype)
+        _normalization_kernels.grad_input(dy3, x3, mean, a, -a * inv_std ** 2 * sum_dy_centered / n, -a * sum_dy / n,
+                                          dx.reshape(x3.shape))
+        dweight = None if weight is None else (inv_std * sum_dy_centered).astype(x.dtype)
+        dbias = None if bias is None else sum_dy.astype(x.dtype)
+        return dx, None, None, dweight, dbias
 
     return y, backward

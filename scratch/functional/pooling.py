@@ -11,25 +11,19 @@ size instead, and sums each one in two passes, its rows then its columns.
 
 Layouts are torch's: input ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
 
-Where numba is installed, max_pool2d runs ``_pooling_kernels`` instead: the same rule, each window read once forward
-and each gradient scattered once backward (``USE_NUMBA = False``, or ``SCRATCH_NO_NUMBA=1`` in the environment,
-keeps the NumPy code, which stays the definition).
+With ``scratch.fast`` on (off by default; training and the benchmarks turn it on), max_pool2d runs
+``_pooling_kernels`` instead, in one early return after validation: the same rule, each window read once forward and
+each gradient scattered once backward. Everything below that return is the definition.
 """
 from __future__ import annotations
 
 import numbers
-import os
 
 import numpy as np
 
+from scratch import fast
 from scratch._checks import check_float, check_grad, check_ndim, fmt_shape, ntuple
-
-try:
-    from scratch.functional import _pooling_kernels as _kernels
-except ImportError:  # numba is optional
-    _kernels = None
-
-USE_NUMBA = _kernels is not None and os.environ.get("SCRATCH_NO_NUMBA", "") in ("", "0")
+from scratch.functional import _pooling_kernels
 
 
 def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> int:
@@ -164,9 +158,8 @@ def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, c
         ``backward`` takes ``dy`` or the pair ``(dy, dindices)``; integer indices have no gradient, so
         ``dindices`` is ignored.
 
-        Where numba is installed, forward and backward run ``_pooling_kernels`` (the same picks, so the same
-        output and indices; overlapping windows' gradient shares add in another order); ``USE_NUMBA = False``
-        keeps this NumPy code.
+        With ``scratch.fast`` on, forward and backward run ``_pooling_kernels`` (the same picks, so the same
+        output and indices; overlapping windows' gradient shares add in another order).
 
     Examples:
         >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -179,68 +172,11 @@ def max_pool2d(x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, c
     """
     kernel, stride, padding, dilation, out = check_pool2d_args("max_pool2d", x, kernel_size, stride, padding,
                                                                dilation, ceil_mode)
+    if fast.enabled("max_pool2d"):
+        return _max_pool2d_fast(x, kernel, stride, padding, dilation, out, return_indices)
     x4 = x if x.ndim == 4 else x[None]  # unbatched (C, H, W) runs as a batch of one
     N, C, H, W = x4.shape
-    (kH, kW), (sH, sW), (pH, pW), (dH, dW), (Ho, Wo) = kernel, stride, padding, dilation, out
-    K = kH * kW
-
-    # Input row read by output row i at tap a: i sH - pH + a dH (negative or >= H means padding). Same for columns.
-    rows = np.arange(Ho)[:, None] * sH - pH + np.arange(kH) * dH  # (Ho, kH)
-    cols = np.arange(Wo)[:, None] * sW - pW + np.arange(kW) * dW  # (Wo, kW)
-    row_real, col_real = (rows >= 0) & (rows < H), (cols >= 0) & (cols < W)
-
-    fused = USE_NUMBA
-    arg_dtype = np.int8 if K < 128 else np.int32
-    if fused:
-        x4 = np.ascontiguousarray(x4)
-        y4, arg = np.empty((N, C, Ho, Wo), x.dtype), np.empty((N, C, Ho, Wo), arg_dtype)
-        side_by_side = (kH, kW, sH, sW, pH, pW, dH, dW) == (2, 2, 2, 2, 0, 0, 1, 1) and 2 * Ho <= H and 2 * Wo <= W
-        if side_by_side:  # 2x2 windows side by side, none over the edge
-            _kernels.max_pool_forward_2x2(x4, y4, arg)
-        else:
-            _kernels.max_pool_forward(x4, kH, kW, sH, sW, pH, pW, dH, dW, y4, arg)
-    else:
-        y4, arg = _max_pool_numpy(x4, kernel, stride, padding, dilation, out, row_real, col_real, arg_dtype)
-    y = y4 if x.ndim == 4 else y4[0]
-
-    def backward(dy):
-        if return_indices and isinstance(dy, (tuple, list)):
-            dy = dy[0]  # the pair (dy, dindices) mirroring the output: indices are integers, without a gradient
-        dy = check_grad("max_pool2d", dy, y)
-        dy4 = dy.reshape(N, C, Ho, Wo)
-        if fused:
-            dy4 = np.ascontiguousarray(dy4, dtype=x.dtype)
-            if side_by_side:  # writes every pixel a window covers; only an odd last row or column needs zeros
-                tiled = 2 * Ho == H and 2 * Wo == W
-                dx = (np.empty if tiled else np.zeros)((N, C, H, W), x.dtype)
-                _kernels.max_pool_backward_2x2(dy4, arg, dx)
-            else:
-                dx = np.zeros((N, C, H, W), x.dtype)
-                _kernels.max_pool_backward(dy4, arg, kW, sH, sW, pH, pW, dH, dW, dx)
-            return (dx if x.ndim == 4 else dx[0],)
-        # dy times a 0/1 mask is exact for finite dy; an inf or NaN times 0 would be NaN, so select instead there
-        # (the masked select is the slower pass, kept for the case that needs it)
-        finite = np.isfinite(dy4).all()
-        dxp = np.zeros(_padded_shape(x4.shape, padding, kernel, stride, dilation, out), dtype=x.dtype)
-        for a, b, routed in _taps(dxp, kernel, stride, dilation, out):
-            # the windows whose max sits at tap (a, b) add their dy to that pixel; the others add 0
-            picked = arg == a * kW + b
-            routed += dy4 * picked if finite else np.where(picked, dy4, 0)
-        dx = dxp[:, :, pH:pH + H, pW:pW + W]
-        return (dx if x.ndim == 4 else dx[0],)
-
-    if not return_indices:
-        return y, backward
-    # the pick's position h * W + w in the input plane, from its tap (a, b) = divmod(arg, kW)
-    picked_row = rows[np.arange(Ho)[:, None], arg // kW]  # (N, C, Ho, Wo)
-    picked_col = cols[np.arange(Wo), arg % kW]
-    indices4 = (picked_row * W + picked_col).astype(np.int64)
-    return (y, indices4 if x.ndim == 4 else indices4[0]), backward
-
-
-def _max_pool_numpy(x4, kernel, stride, padding, dilation, out, row_real, col_real, arg_dtype):
-    """max_pool2d's forward in NumPy: ``(y4, arg)``, the max of each window and the tap ``a * kW + b`` it came from."""
-    kH, kW = kernel
+    (kH, kW), (pH, pW), (Ho, Wo) = kernel, padding, out
     K = kH * kW
     xp = _pad(x4, padding, kernel, stride, dilation, out, -np.inf)
     taps = _taps(xp, kernel, stride, dilation, out)  # K views (N, C, Ho, Wo), row-major: tap k = a kW + b
@@ -254,7 +190,9 @@ def _max_pool_numpy(x4, kernel, stride, padding, dilation, out, row_real, col_re
     # padding is masked out: in a window of -inf it would tie with a real -inf, and torch never reads padding.
     # "arg = k where hit" is written as arithmetic, arg -= hit * (arg - k): a masked copy (np.copyto(..., where=)
     # or np.where) measured 3 to 8 times slower on these arrays.
-    arg = np.full(y4.shape, K, dtype=arg_dtype)  # (N, C, Ho, Wo), tap a * kW + b picked
+    rows, cols = _tap_rows_cols(kernel, stride, padding, dilation, out)
+    row_real, col_real = (rows >= 0) & (rows < H), (cols >= 0) & (cols < W)
+    arg = np.full(y4.shape, K, dtype=_tap_dtype(K))  # (N, C, Ho, Wo), tap a * kW + b picked
     for a, b, tap in reversed(taps):
         hit = tap == y4
         inside = row_real[:, a, None] & col_real[None, :, b]  # (Ho, Wo): the tap reads x, not padding
@@ -264,7 +202,52 @@ def _max_pool_numpy(x4, kernel, stride, padding, dilation, out, row_real, col_re
     if np.isnan(y4).any():  # torch takes every NaN it meets (NaN is never "smaller"), so the last NaN wins
         for a, b, tap in taps:
             arg -= np.isnan(tap) * (arg - (a * kW + b))
-    return y4, arg
+    y = y4 if x.ndim == 4 else y4[0]
+
+    def backward(dy):
+        if return_indices and isinstance(dy, (tuple, list)):
+            dy = dy[0]  # the pair (dy, dindices) mirroring the output: indices are integers, without a gradient
+        dy = check_grad("max_pool2d", dy, y)
+        dy4 = dy.reshape(N, C, Ho, Wo)
+        # dy times a 0/1 mask is exact for finite dy; an inf or NaN times 0 would be NaN, so select instead there
+        # (the masked select is the slower pass, kept for the case that needs it)
+        finite = np.isfinite(dy4).all()
+        dxp = np.zeros(_padded_shape(x4.shape, padding, kernel, stride, dilation, out), dtype=x.dtype)
+        for a, b, routed in _taps(dxp, kernel, stride, dilation, out):
+            # the windows whose max sits at tap (a, b) add their dy to that pixel; the others add 0
+            picked = arg == a * kW + b
+            routed += dy4 * picked if finite else np.where(picked, dy4, 0)
+        dx = dxp[:, :, pH:pH + H, pW:pW + W]
+        return (dx if x.ndim == 4 else dx[0],)
+
+    if not return_indices:
+        return y, backward
+    return (y, _picked_indices(x, arg, rows, cols, kW)), backward
+
+
+def _tap_dtype(K: int):
+    """The integer type of max_pool2d's picked tap ``a * kW + b`` (0 .. K, K meaning none yet)."""
+    return np.int8 if K < 128 else np.int32
+
+
+def _tap_rows_cols(kernel, stride, padding, dilation, out):
+    """``(rows, cols)``: the input row that output row i reads at tap a, ``rows[i, a] = i sH - pH + a dH``
+    ``(Ho, kH)``, and likewise the columns ``(Wo, kW)``; negative or past the input means padding."""
+    (kH, kW), (sH, sW), (pH, pW), (dH, dW), (Ho, Wo) = kernel, stride, padding, dilation, out
+    rows = np.arange(Ho)[:, None] * sH - pH + np.arange(kH) * dH  # (Ho, kH)
+    cols = np.arange(Wo)[:, None] * sW - pW + np.arange(kW) * dW  # (Wo, kW)
+    return rows, cols
+
+
+def _picked_indices(x, arg, rows, cols, kW: int) -> np.ndarray:
+    """torch's indices: the position ``h * W + w`` in the input plane of each window's pick, from its tap
+    ``(a, b) = divmod(arg, kW)``; the shape of the output (unbatched if x is)."""
+    W = x.shape[-1]
+    Ho, Wo = arg.shape[-2:]
+    picked_row = rows[np.arange(Ho)[:, None], arg // kW]  # (N, C, Ho, Wo)
+    picked_col = cols[np.arange(Wo), arg % kW]
+    indices4 = (picked_row * W + picked_col).astype(np.int64)
+    return indices4 if x.ndim == 4 else indices4[0]
 
 
 def check_divisor_override(layer: str, divisor_override) -> None:
@@ -439,3 +422,41 @@ def adaptive_avg_pool2d(x: np.ndarray, output_size):
         return (dx,)
 
     return y, backward
+
+
+# Fast path (scratch.fast) ---------------------------------------------------------------------------------------------
+
+
+def _max_pool2d_fast(x, kernel, stride, padding, dilation, out, return_indices: bool):
+    """max_pool2d with ``scratch.fast`` on, through ``_pooling_kernels``: the same picks as the definition (so the
+    same output and indices), each window read once forward and each gradient scattered once backward (overlapping
+    windows' gradient shares add in another order)."""
+    x4 = np.ascontiguousarray(x if x.ndim == 4 else x[None])
+    N, C, H, W = x4.shape
+    (kH, kW), (sH, sW), (pH, pW), (dH, dW), (Ho, Wo) = kernel, stride, padding, dilation, out
+    y4, arg = np.empty((N, C, Ho, Wo), x.dtype), np.empty((N, C, Ho, Wo), _tap_dtype(kH * kW))
+    side_by_side = (kH, kW, sH, sW, pH, pW, dH, dW) == (2, 2, 2, 2, 0, 0, 1, 1) and 2 * Ho <= H and 2 * Wo <= W
+    if side_by_side:  # 2x2 windows side by side, none over the edge
+        _pooling_kernels.max_pool_forward_2x2(x4, y4, arg)
+    else:
+        _pooling_kernels.max_pool_forward(x4, kH, kW, sH, sW, pH, pW, dH, dW, y4, arg)
+    y = y4 if x.ndim == 4 else y4[0]
+
+    def backward(dy):
+        if return_indices and isinstance(dy, (tuple, list)):
+            dy = dy[0]
+        dy = check_grad("max_pool2d", dy, y)
+        dy4 = np.ascontiguousarray(dy.reshape(N, C, Ho, Wo), dtype=x.dtype)
+        if side_by_side:  # writes every pixel a window covers; only an odd last row or column needs zeros
+            tiled = 2 * Ho == H and 2 * Wo == W
+            dx = (np.empty if tiled else np.zeros)((N, C, H, W), x.dtype)
+            _pooling_kernels.max_pool_backward_2x2(dy4, arg, dx)
+        else:
+            dx = np.zeros((N, C, H, W), x.dtype)
+            _pooling_kernels.max_pool_backward(dy4, arg, kW, sH, sW, pH, pW, dH, dW, dx)
+        return (dx if x.ndim == 4 else dx[0],)
+
+    if not return_indices:
+        return y, backward
+    rows, cols = _tap_rows_cols(kernel, stride, padding, dilation, out)
+    return (y, _picked_indices(x, arg, rows, cols, kW)), backward
