@@ -16,6 +16,7 @@ from scratch.functional.conv import conv1d, conv2d, conv_transpose2d
 from scratch.functional.graph import gat_conv, gcn_conv
 from scratch.functional.attention import scaled_dot_product_attention, sinusoidal_positional_encoding
 from scratch.functional.embedding import embedding
+from scratch.functional.embedding import embedding_bag
 from scratch.functional.recurrent import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
                                           rnn_tanh_cell)
 from scratch.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle

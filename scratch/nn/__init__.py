@@ -17,6 +17,7 @@ from scratch.nn.attention import MultiheadAttention, PositionalEncoding
 from scratch.nn.transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                                     TransformerEncoderLayer)
 from scratch.nn.embedding import Embedding
+from scratch.nn.embedding import EmbeddingBag
 from scratch.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from scratch.nn.sampling import PixelShuffle, PixelUnshuffle, Upsample
 from scratch.nn import utils

@@ -12,6 +12,7 @@ from torch_impl.functional.conv import conv1d, conv2d, conv_transpose2d
 from torch_impl.functional.graph import gat_conv, gcn_conv
 from torch_impl.functional.attention import scaled_dot_product_attention, sinusoidal_positional_encoding
 from torch_impl.functional.embedding import embedding
+from torch_impl.functional.embedding import embedding_bag
 from torch_impl.functional.recurrent import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
                                              rnn_tanh_cell)
 from torch_impl.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle

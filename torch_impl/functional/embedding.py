@@ -1,4 +1,4 @@
-"""Twin of ``scratch.functional.embedding``: torch's own function."""
-from torch.nn.functional import embedding
+"""Twin of ``scratch.functional.embedding``: torch's own functions."""
+from torch.nn.functional import embedding, embedding_bag
 
-__all__ = ["embedding"]
+__all__ = ["embedding", "embedding_bag"]

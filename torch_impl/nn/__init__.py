@@ -15,6 +15,7 @@ from torch_impl.nn.attention import MultiheadAttention, PositionalEncoding
 from torch_impl.nn.transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                                        TransformerEncoderLayer)
 from torch_impl.nn.embedding import Embedding
+from torch_impl.nn.embedding import EmbeddingBag
 from torch_impl.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from torch_impl.nn.sampling import PixelShuffle, PixelUnshuffle, Upsample
 from torch_impl.nn import init, utils

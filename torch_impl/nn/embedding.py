@@ -1,4 +1,4 @@
-"""Twin of ``scratch.nn.embedding``: torch.nn's own module."""
-from torch.nn import Embedding
+"""Twin of ``scratch.nn.embedding``: torch.nn's own modules."""
+from torch.nn import Embedding, EmbeddingBag
 
-__all__ = ["Embedding"]
+__all__ = ["Embedding", "EmbeddingBag"]
