@@ -183,3 +183,14 @@ def test_to_rejects_devices_and_non_float_dtypes_with_clear_errors():
     assert model.to("cpu") is model and model[0].weight.dtype == np.float32
     assert model.to("cpu", "float64") is model and model[0].weight.dtype == np.float64
     assert model.to("float") is model and model[0].weight.dtype == np.float32  # torch's "float" is float32
+
+
+def test_adding_a_cast_parameter_to_an_optimizer_built_before_the_cast_is_refused_as_a_duplicate():
+    a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+    opt = optim.SGD(a.parameters(), lr=0.1)
+    a.double()
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        opt.add_param_group({"params": [a.weight]})  # already there, as its old self: torch refuses it too
+    opt.add_param_group({"params": b.parameters()})
+    held = [p for g in opt.param_groups for p in g["params"]]
+    assert len(held) == 4 and all(x is y for x, y in zip(held, [a.weight, a.bias, b.weight, b.bias]))

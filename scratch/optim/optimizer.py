@@ -58,6 +58,7 @@ class Optimizer:
         name = type(self).__name__
         if not isinstance(param_group, dict):
             raise TypeError(f"{name}: param_group must be a dict, but got {type(param_group).__name__}")
+        self._follow_casts()  # so that a cast parameter added now is not also in a group as its old self
         group = dict(param_group)  # a copy: the caller's dict is left as it was
         params = group.get("params")
         if isinstance(params, np.ndarray):
