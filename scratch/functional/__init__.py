@@ -20,3 +20,4 @@ from scratch.functional.embedding import embedding_bag
 from scratch.functional.recurrent import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
                                           rnn_tanh_cell)
 from scratch.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle
+from scratch.functional.reparam import weight_norm

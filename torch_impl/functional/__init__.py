@@ -16,3 +16,4 @@ from torch_impl.functional.embedding import embedding_bag
 from torch_impl.functional.recurrent import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
                                              rnn_tanh_cell)
 from torch_impl.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle
+from torch_impl.functional.reparam import weight_norm
