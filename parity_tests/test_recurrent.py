@@ -9,7 +9,6 @@ mask, and its own draws cannot be reproduced in NumPy).
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import torch
@@ -22,9 +21,9 @@ import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import (assert_close, check_function, check_gradcheck, check_module,
-                                  check_state_dict_layout, switched, torch_dtype)
+                                  check_state_dict_layout, torch_dtype)
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, cast, float_arrays, seeds
-from scratch.functional import recurrent
+from scratch import fast
 from scratch.functional.recurrent import param_names
 from scratch.gradcheck import _flatten, random_like_output
 from torch_impl.state import copy_weights
@@ -461,35 +460,29 @@ def test_recurrent_bad_input():
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The LSTM's NumPy step functions
+# The LSTM's numba step
 # ---------------------------------------------------------------------------------------------------------------
-# Where numba is installed, the tests above run the LSTM step in numba kernels (the default path). These run the
-# NumPy step functions, the readable reference, so that both paths are proven against torch and by gradcheck. Each
-# name extends the name of the test it mirrors, so a -k selection of that test selects this one too.
+# With default settings the tests above run the NumPy definitions. These run ``lstm`` with its fast path on (numba
+# kernels for each step's arithmetic, ``scratch.fast``), so both paths are proven against torch and by gradcheck.
+# (The cells have no fast path.) Each name extends the name of the test it mirrors, so a -k selection of that test
+# selects this one too.
 
-def numpy_steps():
-    return switched(recurrent, "USE_NUMBA", False)
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@given(data=st.data(), seed=seeds)
-def test_lstm_cell_matches_torch_numpy_steps(dtype, data, seed):
-    case = data.draw(cell_case("lstm", np.float64, parity_kinds(dtype)))
-    with numpy_steps():
-        check_function("lstm_cell", F.lstm_cell, TF.lstm_cell, [_astype(a, dtype) for a in case], seed=seed)
-
-
-@given(case=cell_case("lstm", np.float64, GRADCHECK_KINDS), seed=seeds)
-def test_cells_gradcheck_numpy_steps(case, seed):
-    with numpy_steps():
-        check_gradcheck("lstm_cell", F.lstm_cell, *case, seed=seed)
+def numba_steps():
+    return fast.kernels(True, "lstm")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(data=st.data(), seed=seeds)
-def test_sequence_matches_torch_numpy_steps(dtype, data, seed):
+def test_sequence_matches_torch_numba_steps(dtype, data, seed):
     x, h0, c0, params, options = data.draw(sequence_case("lstm", np.float64, parity_kinds(dtype)))
     inputs = [_astype(a, dtype) for a in (x, h0, c0, *params)]
-    with numpy_steps():
+    with numba_steps():
         check_function("lstm", _flat_fn(F.lstm, "lstm", options), _flat_twin(TF.lstm, "lstm", options), inputs,
                        seed=seed)
+
+
+@given(case=sequence_case("lstm", np.float64, GRADCHECK_KINDS, max_side=2, max_steps=4), seed=seeds)
+def test_sequence_gradcheck_numba_steps(case, seed):
+    x, h0, c0, params, options = case
+    with numba_steps():
+        check_gradcheck("lstm", _flat_fn(F.lstm, "lstm", options), x, h0, c0, *params, seed=seed)

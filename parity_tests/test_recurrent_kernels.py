@@ -1,19 +1,19 @@
 """The numba kernels of the LSTM step against the NumPy code they replace.
 
-``scratch/functional/_recurrent_kernels.py`` fuses the elementwise arithmetic of ``recurrent._lstm_step`` and
-``_lstm_step_back``. Each test runs a kernel (or the fused step built on them) and the NumPy code it stands for on the
-same arrays, float32 and float64, with the parity table's tolerances. (The kernels repeat NumPy's operations in NumPy's
-order, so on x86-64 the two agree bit for bit; the table leaves room for a compiler that contracts a multiply and an
-add into one FMA.) Parity of the numba path with torch, and gradcheck, are in test_recurrent.py, whose tests run
-the default path; its ``*_numpy_steps`` tests run the NumPy one.
+``scratch/functional/_recurrent_kernels.py`` fuses the elementwise arithmetic of the LSTM's NumPy step
+(``recurrent.sequences._lstm_step`` and its ``step_back``). Each test runs a kernel (or ``lstm_step``, the fused step
+built on them) and the NumPy code it stands for on the same arrays, float32 and float64, with the parity table's
+tolerances. (The kernels repeat NumPy's operations in NumPy's order, so on x86-64 the two agree bit for bit; the table
+leaves room for a compiler that contracts a multiply and an add into one FMA.) Parity with torch and gradcheck are in
+test_recurrent.py: its tests run the NumPy definition (the default), its ``*_numba_steps`` tests the fast path.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -23,8 +23,10 @@ from hypothesis import strategies as st
 import scratch.functional as F
 from parity_tests.harness import assert_close
 from parity_tests.strategies import KINDS, fill, float_arrays, seeds
+from scratch import fast
 from scratch.functional import _recurrent_kernels as K
-from scratch.functional import recurrent
+from scratch.functional.activation import stable_sigmoid as sigmoid
+from scratch.functional.recurrent.sequences import _lstm_step
 
 DTYPES = [np.float64, np.float32]
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,33 +80,37 @@ def test_lstm_preactivations_kernel(dtype, case):
 def test_lstm_cell_kernel(dtype, N, H, kind, seed):
     a = fill((N, 4 * H), dtype, kind, seed)
     c = fill((N, H), dtype, kind, seed + 1)
-    expected = a.copy()
-    g = np.tanh(a[:, 2 * H:3 * H])
-    recurrent._sigmoid_(expected)
-    expected[:, 2 * H:3 * H] = g
-    i, f = expected[:, :H], expected[:, H:2 * H]
+    expected, i, f, g = _activations(a)
     expected_c = f * c + i * g
     e = np.exp(-np.abs(np.concatenate([a[:, :2 * H], a[:, 3 * H:]], axis=1)))
     c_new = np.empty_like(c)
-    K.lstm_cell(a, e, g, c, c_new)
+    K.lstm_cell(a, e, np.tanh(a[:, 2 * H:3 * H]), c, c_new)
     _check_same((a, c_new), (expected, expected_c), "act c_new")
+
+
+def _activations(a):
+    """[i, f, g, o] as the NumPy step computes them from the pre-activations a (N, 4H); also i, f, g."""
+    H = a.shape[1] // 4
+    i, f, g, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+    return np.concatenate([i, f, g, o], axis=1), i, f, g
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(case=lstm_step_case(np.float64))
 def test_lstm_cell_back_kernel(dtype, case):
     gx, h, c, w_hh_t, dh, dc = (a.astype(dtype) for a in case)
-    _, _, saved = recurrent._lstm_step(gx, h, c, w_hh_t, None)
-    act, c_saved, tc = saved
+    gh = h @ w_hh_t
+    _, c_new, step_back = _lstm_step(gx, gh, h, c)
     expected = np.empty_like(gx)
-    _, expected_dc = recurrent._lstm_step_back(dh, dc, saved, h, expected, expected)
+    _, _, expected_dc = step_back(dh, dc, expected)
+    act, _, _, _ = _activations(gx + gh)
     dgx, dc_prev = np.empty_like(gx), np.empty_like(c)
-    K.lstm_cell_back(dh, np.ascontiguousarray(dc), act, np.ascontiguousarray(c_saved), tc, dgx, dc_prev)
+    K.lstm_cell_back(dh, np.ascontiguousarray(dc), act, np.ascontiguousarray(c), np.tanh(c_new), dgx, dc_prev)
     _check_same((dgx, dc_prev), (expected, expected_dc), "dgx dc_prev")
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The fused step functions and the switch between the paths
+# The fused step and the switch between the paths
 # ---------------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -112,15 +118,16 @@ def test_lstm_cell_back_kernel(dtype, case):
 def test_fused_lstm_step_matches_numpy_step(dtype, case):
     gx, h, c, w_hh_t, dh, dc = (a.astype(dtype) for a in case)
     before = [a.copy() for a in (gx, h, c, dh, dc)]
-    h_np, c_np, saved_np = recurrent._lstm_step(gx, h, c, w_hh_t, None)
-    h_nb, c_nb, saved_nb = recurrent._lstm_step_fused(gx, h, c, w_hh_t, None)
-    _check_same((h_nb, c_nb, saved_nb[0], saved_nb[2]), (h_np, c_np, saved_np[0], saved_np[2]), "h' c' act tanh(c')")
+    h_np, c_np, back_np = _lstm_step(gx, h @ w_hh_t, h, c)
+    h_nb, c_nb, back_nb = K.lstm_step(gx, h @ w_hh_t, h, c)  # the fused step overwrites its gh: a fresh one each
+    _check_same((h_nb, c_nb), (h_np, c_np), "h' c'")
     dgx_np, dgx_nb = np.empty_like(gx), np.empty_like(gx)
-    _, dc_np = recurrent._lstm_step_back(dh, dc, saved_np, h, dgx_np, dgx_np)
-    _, dc_nb = recurrent._lstm_step_back_fused(dh, dc, saved_nb, h, dgx_nb, dgx_nb)
+    dgh_np, _, dc_np = back_np(dh, dc, dgx_np)
+    dgh_nb, _, dc_nb = back_nb(dh, dc, dgx_nb)
+    assert dgh_np is None and dgh_nb is None  # the gradient of gh is dgx's
     _check_same((dgx_nb, dc_nb), (dgx_np, dc_np), "dgx dc")
     for a, b in zip((gx, h, c, dh, dc), before):
-        np.testing.assert_array_equal(a, b)  # the fused step changes none of its inputs
+        np.testing.assert_array_equal(a, b)  # the fused step changes none of its inputs but gh
 
 
 @st.composite
@@ -144,8 +151,8 @@ def _lstm_shapes(L, D, I, H):
 def _lstm_both_paths(x, h0, c0, params, options, dy_seed):
     results = []
     for use_numba in (True, False):
-        recurrent.USE_NUMBA = use_numba
-        (out, (h_n, c_n)), backward = F.lstm(x, h0, c0, params, **options)
+        with fast.kernels(use_numba, "lstm"):
+            (out, (h_n, c_n)), backward = F.lstm(x, h0, c0, params, **options)
         rng = np.random.default_rng(dy_seed)
         dy = [rng.standard_normal(a.shape).astype(a.dtype) for a in (out, h_n, c_n)]
         dx, dh0, dc0, dparams = backward((dy[0], (dy[1], dy[2])))
@@ -157,16 +164,12 @@ def _lstm_both_paths(x, h0, c0, params, options, dy_seed):
 @given(case=lstm_sequence_case(np.float64), seed=seeds)
 def test_lstm_numba_path_matches_numpy_path(dtype, case, seed):
     x, h0, c0, params, options = case
-    saved = recurrent.USE_NUMBA
-    try:
-        fused, plain = _lstm_both_paths(x.astype(dtype), h0.astype(dtype), c0.astype(dtype),
-                                        [p.astype(dtype) for p in params], options, seed)
-    finally:
-        recurrent.USE_NUMBA = saved
+    fused, plain = _lstm_both_paths(x.astype(dtype), h0.astype(dtype), c0.astype(dtype),
+                                    [p.astype(dtype) for p in params], options, seed)
     _check_same(fused, plain, "out h_n c_n dx dh0 dc0 " + " ".join(f"dparam{k}" for k in range(len(params))))
 
 
-def test_use_numba_flag_picks_the_path(monkeypatch):
+def test_fast_switch_picks_the_path(monkeypatch):
     calls = []
 
     def spy(name):
@@ -174,21 +177,22 @@ def test_use_numba_flag_picks_the_path(monkeypatch):
         return lambda *args: calls.append(name) or kernel(*args)
 
     names = ("lstm_preactivations", "lstm_cell", "lstm_cell_back")
-    monkeypatch.setattr(recurrent, "_kernels", SimpleNamespace(**{name: spy(name) for name in names}))
+    for name in names:
+        monkeypatch.setattr(K, name, spy(name))
     rng = np.random.default_rng(0)
     x, params = rng.standard_normal((3, 2, 2)), [rng.standard_normal(s) for s in ((8, 2), (8, 2), (8,), (8,))]
-    for use_numba, expected in ((True, 3 * ["lstm_preactivations", "lstm_cell"] + 3 * ["lstm_cell_back"]),
+    for use_numba, expected in ((None, []), (True, 3 * ["lstm_preactivations", "lstm_cell"] + 3 * ["lstm_cell_back"]),
                                 (False, [])):
-        monkeypatch.setattr(recurrent, "USE_NUMBA", use_numba)
         calls.clear()
-        (out, (h_n, c_n)), backward = F.lstm(x, None, None, params)
-        backward((out, (h_n, c_n)))
-        assert calls == expected, f"USE_NUMBA={use_numba}: kernels called {calls}"
+        with fast.kernels(use_numba, "lstm") if use_numba is not None else contextlib.nullcontext():
+            (out, (h_n, c_n)), backward = F.lstm(x, None, None, params)
+            backward((out, (h_n, c_n)))
+        assert calls == expected, f"kernels {use_numba or 'by default'}: kernels called {calls}"
 
 
 @pytest.mark.parametrize("value, expected", [("", True), ("0", True), ("1", False)])
 def test_scratch_no_numba_environment_variable(value, expected):
-    env = dict(os.environ, SCRATCH_NO_NUMBA=value, PYTHONPATH=str(ROOT))
-    code = "from scratch.functional import recurrent; print(recurrent.USE_NUMBA)"
+    env = dict(os.environ, SCRATCH_FAST="1", SCRATCH_NO_NUMBA=value, PYTHONPATH=str(ROOT))
+    code = "from scratch import fast; print(fast.enabled('lstm'))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.strip() == str(expected), f"SCRATCH_NO_NUMBA={value!r}: USE_NUMBA is {out.strip()}"
+    assert out.strip() == str(expected), f"SCRATCH_NO_NUMBA={value!r}: the LSTM's kernels enabled: {out.strip()}"

@@ -1,28 +1,35 @@
 """Planted bugs in the recurrent layers and the embedding."""
 from parity_tests.mutants import Mutant
 
-R = "scratch/functional/recurrent.py"
+CELLS = "scratch/functional/recurrent/cells.py"
+SEQ = "scratch/functional/recurrent/sequences.py"
 T = "parity_tests/test_recurrent.py"
-FAST_LSTM = (T, "-k", "test_lstm_cell_matches_torch or test_cells_gradcheck")
+LSTM_CELL = (T, "-k", "test_lstm_cell_matches_torch or test_cells_gradcheck")
 FAST_SEQ = (T, "-k", "test_sequence_matches_torch and float64")
 K = "scratch/functional/_recurrent_kernels.py"
-# each kernel against the NumPy code it replaces, and the LSTM cell through the kernels against torch
-KERNEL_TESTS = ("parity_tests/test_recurrent_kernels.py", T, "-k", "kernel or fused or test_lstm_cell_matches_torch")
+# each kernel against the NumPy code it replaces, and the LSTM through the kernels against torch
+KERNEL_TESTS = ("parity_tests/test_recurrent_kernels.py", T, "-k", "kernel or fused or numba")
 
 MUTANTS = [
     Mutant(
         name="recurrent-lstm-gates-course-order",
-        file=R,
-        old="""    g = np.tanh(a[:, 2 * H:3 * H])  # tanh for the candidate g ...
-    act = _sigmoid_(a)  # ... sigmoid for i, f, o (a is overwritten: backward needs only the activations)
-    act[:, 2 * H:3 * H] = g
-    i, f, o = act[:, :H], act[:, H:2 * H], act[:, 3 * H:]""",
+        file=CELLS,
+        old="""    g = np.tanh(a[:, 2 * H:3 * H])
+    o = sigmoid(a[:, 3 * H:])""",
         new="""    g = np.tanh(a[:, 3 * H:])
-    act = _sigmoid_(a)
-    act[:, 3 * H:] = g
-    i, f, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H]""",
-        tests=FAST_LSTM,
+    o = sigmoid(a[:, 2 * H:3 * H])""",
+        tests=LSTM_CELL,
         why="CS231n's gate order i, f, o, g inside torch-layout weights: g and o swap roles",
+    ),
+    Mutant(
+        name="recurrent-lstm-step-gates-course-order",
+        file=SEQ,
+        old="""    g = np.tanh(a[:, 2 * H:3 * H])
+    o = sigmoid(a[:, 3 * H:])""",
+        new="""    g = np.tanh(a[:, 3 * H:])
+    o = sigmoid(a[:, 2 * H:3 * H])""",
+        tests=FAST_SEQ,
+        why="the same slip in the whole-sequence LSTM's step: g and o swap roles",
     ),
     Mutant(
         name="recurrent-kernel-gates-course-order",
@@ -51,15 +58,23 @@ MUTANTS = [
     ),
     Mutant(
         name="recurrent-lstm-dc-missing-forget-gate",
-        file=R,
-        old="return None, dc * f  # c' = f c + ...: dc = dc' * f (the forget-gate path)",
-        new="return None, dc",
-        tests=FAST_LSTM,
+        file=CELLS,
+        old="        dcx = dc * f\n",
+        new="        dcx = dc\n",
+        tests=LSTM_CELL,
         why="c' = f * c + i * g, so dc_prev = dc * f; passing dc through unscaled forgets the forget gate",
     ),
     Mutant(
+        name="recurrent-lstm-step-dc-missing-forget-gate",
+        file=SEQ,
+        old="return None, None, dc * f  # c' = f c + ...: dc_prev = dc * f (the forget-gate path)",
+        new="return None, None, dc",
+        tests=FAST_SEQ,
+        why="the same slip in the whole-sequence LSTM's step, where the cell gradient flows back through every step",
+    ),
+    Mutant(
         name="recurrent-bptt-no-carry-through-h",
-        file=R,
+        file=SEQ,
         old="dh_total = dh + dout[t]  # h_t feeds both the output at t and the next step",
         new="dh_total = dout[t] + 0 * dh",
         tests=FAST_SEQ,
@@ -67,39 +82,47 @@ MUTANTS = [
     ),
     Mutant(
         name="recurrent-lstm-sigmoid-slope-missing",
-        file=R,
-        old="    slope *= act\n    np.multiply(g, g",
-        new="    np.multiply(g, g",
-        tests=FAST_LSTM,
+        file=CELLS,
+        old="da_i = dc * g * (i * (1 - i))",
+        new="da_i = dc * g * (1 - i)",
+        tests=LSTM_CELL,
         why="sigmoid'(a) = s (1 - s); using (1 - s) alone is a half-remembered derivative",
     ),
     Mutant(
         name="recurrent-gru-dgh-n-without-r",
-        file=R,
-        old="np.multiply(dan, r, out=dgh[:, 2 * H:])  # W_hn h enters n multiplied by r",
-        new="dgh[:, 2 * H:] = dan",
+        file=CELLS,
+        old="dgh = np.concatenate([da_r, da_z, da_n * r], axis=1)",
+        new="dgh = np.concatenate([da_r, da_z, da_n], axis=1)",
         tests=(T, "-k", "test_rnn_and_gru_cell_match_torch and gru and float64"),
         why="in torch's GRU, r multiplies (W_hn h + b_hn), so that term's gradient carries the factor r",
     ),
     Mutant(
+        name="recurrent-gru-step-dgh-n-without-r",
+        file=SEQ,
+        old="dgh = np.concatenate([da_r, da_z, da_n * r], axis=1)",
+        new="dgh = np.concatenate([da_r, da_z, da_n], axis=1)",
+        tests=FAST_SEQ,
+        why="the same slip in the whole-sequence GRU's step",
+    ),
+    Mutant(
         name="recurrent-gru-bias-hn-outside-r",
-        file=R,
-        old="GRU = _Kind(\"gru\", 3, False, 2, True,",
-        new="GRU = _Kind(\"gru\", 3, False, 3, True,",
-        tests=(T, "-k", "test_rnn_and_gru_cell_match_torch and gru and float64"),
+        file=SEQ,
+        old="return _layers(_gru_step, 2, False,",
+        new="return _layers(_gru_step, 3, False,",
+        tests=FAST_SEQ,
         why="folding all of b_hh into the input projection puts b_hn outside r (the paper's GRU, not torch's)",
     ),
     Mutant(
         name="recurrent-rnn-bias-hh-overwrites-ih",
-        file=R,
+        file=SEQ,
         old="b_x[:fold] += b_hh[:fold]",
         new="b_x[:fold] = b_hh[:fold]",
-        tests=(T, "-k", "test_rnn_and_gru_cell_match_torch and tanh and float64"),
+        tests=FAST_SEQ,
         why="the two biases add; keeping only one of them is a slip when merging them",
     ),
     Mutant(
         name="recurrent-bidirectional-reverse-runs-forward",
-        file=R,
+        file=SEQ,
         old="valid, reverse=d == 1)",
         new="valid, reverse=False)",
         tests=FAST_SEQ,
@@ -107,7 +130,7 @@ MUTANTS = [
     ),
     Mutant(
         name="recurrent-lengths-state-not-frozen-on-padding",
-        file=R,
+        file=SEQ,
         old="            h = np.where(m, h_new, h)\n",
         new="            h = h_new\n",
         tests=FAST_SEQ,

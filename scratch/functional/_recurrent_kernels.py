@@ -1,10 +1,11 @@
-"""numba kernels for the LSTM step: the elementwise arithmetic of ``recurrent._lstm_step`` and ``_lstm_step_back``,
-fused into single passes over memory.
+"""numba kernels for the LSTM step: the elementwise arithmetic of ``recurrent.sequences._lstm_step`` and its
+``step_back``, fused into single passes over memory, and ``lstm_step``, the step built on them that ``lstm`` runs
+when the fast kernels are on (``scratch.fast``).
 
 Why they exist: per time step the LSTM does one small matmul and then about fifteen NumPy calls on (N, 4H) arrays,
 each a full pass over memory plus a microsecond of call overhead; at T=50, N=32, H=128 that elementwise tail was about
 a third of the LSTM's forward plus backward time. These kernels do the arithmetic in one loop each. They are an accelerated equivalent, not the definition:
-the NumPy step functions in ``recurrent.py`` are the readable reference, and ``parity_tests/test_recurrent_kernels.py``
+the NumPy step in ``recurrent/sequences.py`` is the readable reference, and ``parity_tests/test_recurrent_kernels.py``
 checks every kernel against the NumPy expression it replaces.
 
 What stays in NumPy: the matmuls (BLAS) and the transcendentals. numba calls the scalar libm ``exp``/``tanh`` (it
@@ -20,6 +21,36 @@ another layout would still be correct, but compiles a second version of the kern
 from __future__ import annotations
 
 import numba
+import numpy as np
+
+
+def lstm_step(gx, gh, h, c):
+    """``sequences._lstm_step`` with its arithmetic fused in the kernels below: the same values, bit for bit.
+
+    Same contract: returns ``(h', c', step_back)``; ``step_back(dh', dc', dgx)`` fills dgx and returns
+    ``(None, None, dc_prev)``. ``gh``
+    (the scan's fresh ``h W_hh^T``) is overwritten: it becomes the pre-activations, then the activations. exp and
+    tanh stay NumPy calls, whose SIMD loops beat numba's scalar libm calls several times over.
+    """
+    N, H = h.shape
+    c = np.ascontiguousarray(c)  # a user's c0 may be a strided view: one array layout, one compiled kernel
+    act = gh
+    e = np.empty((N, 3 * H), act.dtype)  # -|a| for i, f, o
+    g = np.empty_like(c)
+    lstm_preactivations(act, gx, e, g)  # act = gh + gx; e = -|a_ifo|; g = a_g
+    np.exp(e, out=e)
+    np.tanh(g, out=g)
+    c_new = np.empty_like(c)
+    lstm_cell(act, e, g, c, c_new)  # act <- activations i, f, g, o; c_new = f c + i g
+    tc = np.tanh(c_new)
+    h_new = act[:, 3 * H:] * tc
+
+    def step_back(dh_new, dc_new, dgx):
+        dc_prev = np.empty_like(tc)
+        lstm_cell_back(dh_new, np.ascontiguousarray(dc_new), act, c, tc, dgx, dc_prev)
+        return None, None, dc_prev
+
+    return h_new, c_new, step_back
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -49,7 +80,7 @@ def lstm_cell(a, e, g, c, c_new):
     a: (N, 4H) pre-activations; on return it holds the activations ``[sigmoid(i), sigmoid(f), tanh(g),
     sigmoid(o)]``. e: (N, 3H) ``exp(-|a|)`` for i, f, o; g: (N, H) ``tanh(g)``; c: (N, H) the previous cell state;
     c_new: (N, H) output, ``f c + i g``. The sigmoid is ``1 / (1 + e)`` for a >= 0 and ``e / (1 + e)`` below, as
-    ``recurrent._sigmoid_``. (``error_model="numpy"``: without it numba checks every division for a zero divisor,
+    ``activation.stable_sigmoid``. (``error_model="numpy"``: without it numba checks every division for a zero divisor,
     and the check keeps LLVM from vectorising the loop.)
     """
     N, H = c.shape
@@ -69,7 +100,7 @@ def lstm_cell(a, e, g, c, c_new):
 
 @numba.njit(cache=True, error_model="numpy")
 def lstm_cell_back(dh, dc, act, c, tc, dgx, dc_prev):
-    """One step's derivative, ``_lstm_step_back`` in one pass.
+    """One step's derivative, ``_lstm_step``'s ``step_back`` in one pass.
 
     dh, dc: (N, H) gradients reaching h', c'; act: (N, 4H) the activations i, f, g, o; c: (N, H) the previous cell
     state; tc: (N, H) ``tanh(c')``. Writes dgx: (N, 4H) the gradient of the pre-activations, and dc_prev: (N, H)::

@@ -21,8 +21,8 @@ import math
 import numpy as np
 
 from scratch import functional as F
-from scratch.functional import recurrent as R
 from scratch.functional.dropout import check_dropout_p
+from scratch.functional.recurrent import check_sequence_args, param_names
 from scratch.nn import init
 from scratch.nn.module import Module, Parameter, accumulate_grad
 
@@ -42,8 +42,7 @@ def _check_device(layer: str, device) -> None:
 class _CellBase(Module):
     """Shared by the three cells (torch's RNNCellBase): parameters, initial state, the backward wrapper."""
 
-    _kind = None  # set by each subclass: the scratch.functional.recurrent cell kind
-    _gates = 1
+    _gates = 1  # gate blocks stacked in the weights: 1 (RNNCell), 3 (GRUCell), 4 (LSTMCell)
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=np.float32, rng=None):
         super().__init__()
@@ -168,8 +167,9 @@ class LSTMCell(_CellBase):
 class _RNNBase(Module):
     """Shared by RNN, LSTM and GRU (torch's RNNBase): the flat parameters in torch's order, and the call."""
 
-    _kind = None
-    _fn = None
+    _gates = None  # gate blocks stacked in the weights: 1 (RNN), 4 (LSTM), 3 (GRU)
+    _has_cell = False  # the LSTM also carries c
+    _fn = None  # the scratch.functional sequence function
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None,
@@ -186,9 +186,9 @@ class _RNNBase(Module):
         self.batch_first = batch_first
         self.dropout = check_dropout_p(layer, dropout)
         self.bidirectional = bidirectional
-        G = self._kind.gates
+        G = self._gates
         D = 2 if bidirectional else 1
-        self._flat_weights_names = R.param_names(num_layers, bias, bidirectional)  # torch's attribute name
+        self._flat_weights_names = param_names(num_layers, bias, bidirectional)  # torch's attribute name
         for name in self._flat_weights_names:
             kind, rest = name.split("_l")
             layer_in = input_size if rest.split("_")[0] == "0" else D * hidden_size
@@ -205,13 +205,13 @@ class _RNNBase(Module):
         """Run the whole sequence; ``lengths`` for a padded batch, ``dropout_masks``/``rng`` for the dropout between
         layers (training only)."""
         layer = type(self).__name__
-        has_cell = self._kind.has_cell
+        has_cell = self._has_cell
         if has_cell and hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise TypeError(f"{layer} expected hx to be a tuple (h0, c0), got {type(hx).__name__}")
         h0, c0 = (hx if hx is not None else (None, None)) if has_cell else (hx, None)
         params = self._flat_weights
-        R.check_sequence_args(layer, self._kind, input, h0, c0, params, self.bias, self.num_layers,
-                              self.bidirectional, self.batch_first, lengths)
+        check_sequence_args(layer, self._gates, input, h0, c0, params, self.bias, self.num_layers,
+                            self.bidirectional, self.batch_first, lengths)
         args = (input, h0, c0, params) if has_cell else (input, h0, params)
         y, backward = self._fn(*args, bias=self.bias, num_layers=self.num_layers, dropout=self.dropout,
                                      training=self.training, bidirectional=self.bidirectional,
@@ -243,11 +243,13 @@ class _RNNBase(Module):
         return s
 
 
-_SHELL_DOC = """
+class RNN(_RNNBase):
+    """Elman RNN over a sequence, ``h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)`` (or relu), torch.nn.RNN.
 
     Args:
         input_size, hidden_size: feature sizes of x and h.
-        num_layers: stacked layers; layer l > 0 reads layer l - 1's output.{extra}
+        num_layers: stacked layers; layer l > 0 reads layer l - 1's output.
+        nonlinearity: ``'tanh'`` or ``'relu'``.
         bias: learn ``bias_ih_l*`` and ``bias_hh_l*`` (default True).
         batch_first: input and output are ``(N, T, *)`` instead of ``(T, N, *)`` (states stay ``(L*D, N, H)``).
         dropout: dropout on the output of every layer but the last, in training only.
@@ -256,22 +258,27 @@ _SHELL_DOC = """
         dtype: parameter dtype (float32 by default); rng: ``numpy.random.Generator`` for the initial weights.
 
     Attributes:
-        weight_ih_l[k]{suffix}: ``({G}H, input_size)`` for k = 0, ``({G}H, num_directions * H)`` above;
-        weight_hh_l[k]{suffix}: ``({G}H, H)``; bias_ih_l[k]{suffix}, bias_hh_l[k]{suffix}: ``({G}H,)``.
-        All U(-1/sqrt(H), 1/sqrt(H)), torch's init. Gate blocks in torch's order: {gates}.
+        weight_ih_l[k]: ``(H, input_size)`` for k = 0, ``(H, num_directions * H)`` above;
+        weight_hh_l[k]: ``(H, H)``; bias_ih_l[k], bias_hh_l[k]: ``(H,)``; the same with ``_reverse`` for the
+        reverse direction. All U(-1/sqrt(H), 1/sqrt(H)), torch's init.
 
     Shape:
-        input ``(T, N, input_size)``; {state}; output ``(T, N, num_directions * H)``;
+        input ``(T, N, input_size)``; hx ``(num_layers * num_directions, N, H)`` or None; returns
+        ``(output, h_n)``, output ``(T, N, num_directions * H)``;
         lengths: None or ``(N,)`` ints in [1, T] (padded steps give 0 output and no gradient).
 
     Backward:
-        See ``scratch.functional.{fn}`` (backpropagation through time). ``backward(dy)``, ``dy`` shaped like the
+        See ``scratch.functional.rnn_tanh`` (backpropagation through time). ``backward(dy)``, ``dy`` shaped like the
         output structure, accumulates every parameter's ``.grad`` and returns dx, or ``(dx, dhx)`` if hx was given.
-"""
 
+    Examples:
+        >>> rnn = RNN(3, 4, num_layers=2)
+        >>> (out, h_n), backward = rnn(np.ones((5, 2, 3), dtype=np.float32))
+        >>> out.shape, h_n.shape, backward((np.ones_like(out), np.ones_like(h_n))).shape
+        ((5, 2, 4), (2, 2, 4), (5, 2, 3))
+    """
 
-class RNN(_RNNBase):
-    _kind = R.RNN_TANH
+    _gates = 1
     _fn = staticmethod(F.rnn_tanh)
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
@@ -280,8 +287,7 @@ class RNN(_RNNBase):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN expected nonlinearity 'tanh' or 'relu', got {nonlinearity!r}")
         if nonlinearity == "relu":
-            # A per-instance choice of kind: set before the base builds the parameters (same shapes either way).
-            object.__setattr__(self, "_kind", R.RNN_RELU)
+            # A per-instance choice of function: set before the base's Module.__init__ (same parameters either way).
             object.__setattr__(self, "_fn", F.rnn_relu)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device,
                          dtype, rng)
@@ -289,7 +295,31 @@ class RNN(_RNNBase):
 
 
 class LSTM(_RNNBase):
-    _kind = R.LSTM
+    """LSTM over a sequence, torch.nn.LSTM; each step ``scratch.functional.lstm_cell``.
+
+    Args: as ``RNN`` (no nonlinearity); ``proj_size`` is not implemented (only 0).
+
+    Attributes:
+        As ``RNN``'s with four gate blocks in torch's order i, f, g, o: weight_ih_l[k] ``(4H, input_size)`` for
+        k = 0, ``(4H, num_directions * H)`` above; weight_hh_l[k] ``(4H, H)``; bias_ih_l[k], bias_hh_l[k] ``(4H,)``.
+
+    Shape:
+        As ``RNN``'s, with hx ``(h0, c0)`` each ``(num_layers * num_directions, N, H)``, or None; returns
+        ``(output, (h_n, c_n))``.
+
+    Backward:
+        See ``scratch.functional.lstm``. ``backward(dy)``, ``dy`` shaped like the output structure, accumulates every
+        parameter's ``.grad`` and returns dx, or ``(dx, (dh0, dc0))`` if hx was given.
+
+    Examples:
+        >>> lstm = LSTM(3, 4, bidirectional=True, batch_first=True)
+        >>> (out, (h_n, c_n)), backward = lstm(np.ones((2, 5, 3), dtype=np.float32), lengths=[5, 2])
+        >>> out.shape, h_n.shape, backward((np.ones_like(out), (np.ones_like(h_n), np.ones_like(c_n)))).shape
+        ((2, 5, 8), (2, 2, 4), (2, 5, 3))
+    """
+
+    _gates = 4
+    _has_cell = True
     _fn = staticmethod(F.lstm)
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
@@ -303,35 +333,16 @@ class LSTM(_RNNBase):
 
 
 class GRU(_RNNBase):
-    _kind = R.GRU
+    """GRU over a sequence, torch.nn.GRU; each step ``scratch.functional.gru_cell``.
+
+    Args, Shape: as ``RNN`` (no nonlinearity). Attributes: as ``RNN``'s with three gate blocks in torch's order
+    r, z, n: weight_ih_l[k] ``(3H, input_size)`` (``(3H, num_directions * H)`` above), weight_hh_l[k] ``(3H, H)``,
+    biases ``(3H,)``.
+
+    Backward:
+        See ``scratch.functional.gru``. ``backward(dy)`` accumulates every parameter's ``.grad`` and returns dx, or
+        ``(dx, dhx)`` if hx was given.
+    """
+
+    _gates = 3
     _fn = staticmethod(F.gru)
-
-
-RNN.__doc__ = ("Elman RNN over a sequence, ``h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)`` (or relu), "
-               "torch.nn.RNN." + _SHELL_DOC.format(
-                   extra="\n        nonlinearity: ``'tanh'`` or ``'relu'``.", suffix="", G="", gates="one block",
-                   state="hx ``(num_layers * num_directions, N, H)`` or None; returns ``(output, h_n)``",
-                   fn="rnn_tanh") + """
-    Examples:
-        >>> rnn = RNN(3, 4, num_layers=2)
-        >>> (out, h_n), backward = rnn(np.ones((5, 2, 3), dtype=np.float32))
-        >>> out.shape, h_n.shape, backward((np.ones_like(out), np.ones_like(h_n))).shape
-        ((5, 2, 4), (2, 2, 4), (5, 2, 3))
-""")
-LSTM.__doc__ = ("LSTM over a sequence, torch.nn.LSTM; each step ``scratch.functional.lstm_cell``."
-                + _SHELL_DOC.format(
-                    extra="", suffix="", G="4", gates="i, f, g, o",
-                    state="hx ``(h0, c0)`` each ``(num_layers * num_directions, N, H)``, or None; returns "
-                          "``(output, (h_n, c_n))``. proj_size is not implemented (only 0)",
-                    fn="lstm") + """
-    Examples:
-        >>> lstm = LSTM(3, 4, bidirectional=True, batch_first=True)
-        >>> (out, (h_n, c_n)), backward = lstm(np.ones((2, 5, 3), dtype=np.float32), lengths=[5, 2])
-        >>> out.shape, h_n.shape, backward((np.ones_like(out), (np.ones_like(h_n), np.ones_like(c_n)))).shape
-        ((2, 5, 8), (2, 2, 4), (2, 5, 3))
-""")
-GRU.__doc__ = ("GRU over a sequence, torch.nn.GRU; each step ``scratch.functional.gru_cell``."
-               + _SHELL_DOC.format(extra="", suffix="", G="3", gates="r, z, n",
-                                   state="hx ``(num_layers * num_directions, N, H)`` or None; returns "
-                                         "``(output, h_n)``",
-                                   fn="gru"))
