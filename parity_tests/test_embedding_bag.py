@@ -134,6 +134,14 @@ def test_embedding_bag_module_per_sample_weights_gradient():
     np.testing.assert_allclose(layer.weight.grad, twin.weight.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
+def test_embedding_bag_without_bags():
+    # No offsets: no bags, a (0, E) output, as torch's forward gives without autograd (with a weight that requires a
+    # gradient, torch 2.13's CPU forward crashes the process here, so this is not compared with torch).
+    y, backward = F.embedding_bag(np.array([1, 2]), np.ones((4, 3)), np.array([], np.int64), mode="max")
+    assert y.shape == (0, 3)
+    assert not backward(y)[1].any()
+
+
 def test_embedding_bag_init_and_state_dict_layout():
     check_state_dict_layout("EmbeddingBag", nn.EmbeddingBag(7, 3, padding_idx=2), tnn.EmbeddingBag(7, 3, padding_idx=2))
     layer = nn.EmbeddingBag(1000, 4, mode="max", padding_idx=-1, rng=np.random.default_rng(0))

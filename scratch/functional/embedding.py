@@ -137,6 +137,8 @@ def _bags(input: np.ndarray, offsets, include_last_offset: bool):
                          f"include_last_offset=True, got " + (str(int(offsets[-1])) if offsets.size else "no offsets"))
     starts = offsets[:-1] if include_last_offset else offsets
     B = starts.shape[0]
+    if B == 0:  # no bags: the output is (0, E), and no entry belongs to a bag (torch's result too)
+        return input[:0], np.zeros(0, dtype=np.int64), 0
     ends = np.append(starts[1:], L).astype(np.int64)  # each bag runs to the next start, the last to the input's end
     return input, np.repeat(np.arange(B), ends - starts), B
 
