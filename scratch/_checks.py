@@ -87,6 +87,13 @@ def ntuple(layer: str, name: str, value, n: int, minimum: int = 0) -> tuple:
     return out
 
 
+def check_positive_int(layer: str, name: str, value) -> int:
+    """An integer >= 1 (not a bool), returned as an int: a count such as ``heads`` or ``in_channels``."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{layer} expected {name} to be an integer >= 1, got {value!r}")
+    return int(value)
+
+
 def check_reduction(layer: str, reduction: str, allowed=("none", "mean", "sum")) -> None:
     if reduction not in allowed:
         raise ValueError(f"{layer} expected reduction to be one of {', '.join(map(repr, allowed))}, got {reduction!r}")

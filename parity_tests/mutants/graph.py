@@ -41,8 +41,8 @@ MUTANTS = [
     Mutant(
         name="gat-softmax-over-source",
         file="scratch/functional/graph.py",
-        old="alpha = ez / _scatter_sum(ez, dst, N)[dst]  # (E', H)",
-        new="alpha = ez / _scatter_sum(ez, src, N)[src]  # (E', H)",
+        old="alpha = exp_e / _scatter_sum(exp_e, dst, N)[dst]  # (E', H)",
+        new="alpha = exp_e / _scatter_sum(exp_e, src, N)[src]  # (E', H)",
         tests=_GAT_TESTS,
         why="the softmax must normalise over each target's incoming edges; over the source's outgoing edges it "
             "gives coefficients that do not sum to 1 at the node that aggregates them",
@@ -50,8 +50,8 @@ MUTANTS = [
     Mutant(
         name="gat-leaky-relu-backward-slope",
         file="scratch/functional/graph.py",
-        old="de = np.where(positive, dz, negative_slope * dz)",
-        new="de = dz",
+        old="dz = np.where(positive, de, negative_slope * de)  # LeakyReLU backward",
+        new="dz = de",
         tests=("parity_tests/test_graph.py", "-k", "gat_conv_matches_torch or gat_conv_gradcheck"),
         why="LeakyReLU's backward scales negative scores' gradients by negative_slope; passing them through unchanged "
             "is an easy omission",

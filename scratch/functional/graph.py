@@ -15,12 +15,12 @@ as a sparse product).
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import scipy.sparse as sp
 
-from scratch._checks import check_float, check_grad, check_ndim, check_optional_float, fmt_shape
+from scratch._checks import (check_float, check_grad, check_ndim, check_optional_float, check_positive_int,
+                             fmt_shape)
 from scratch.functional.linear import linear
 
 
@@ -41,16 +41,11 @@ def check_edge_index(layer: str, edge_index, num_nodes: int) -> np.ndarray:
     return edge_index.astype(np.int64, copy=False)
 
 
-def _check_x(layer: str, x, in_features: int) -> None:
+def check_node_features(layer: str, x, in_features: int) -> None:
+    """``x`` must be a float ``(N, in_features)`` array: one row of features per node."""
     check_float(layer, "x", x)
     if x.ndim != 2 or x.shape[1] != in_features:
         raise ValueError(f"{layer} expected x of shape (N, {in_features}) (nodes, features), got {fmt_shape(x.shape)}")
-
-
-def _check_positive_int(layer: str, name: str, value) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{layer} expected {name} to be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 # Self-loops -------------------------------------------------------------------------------------------------------
@@ -163,7 +158,7 @@ def gcn_conv(x: np.ndarray, edge_index: np.ndarray, weight: np.ndarray, bias: np
     check_float(layer, "weight", weight)
     check_ndim(layer, "weight", weight, 2, "(out_features, in_features)")
     out_features, in_features = weight.shape
-    _check_x(layer, x, in_features)
+    check_node_features(layer, x, in_features)
     if weight.dtype != x.dtype:
         raise TypeError(f"{layer} expected weight of dtype {x.dtype} like the input, got {weight.dtype}")
     N = x.shape[0]
@@ -229,7 +224,9 @@ def gat_conv(x: np.ndarray, edge_index: np.ndarray, weight: np.ndarray, att_src:
 
     Per head ``k`` (of ``H``), with ``h = x W^T`` split into heads of ``C`` channels, ``h_j^k`` of shape ``(C,)``::
 
-        e_ij^k     = LeakyReLU(att_src^k . h_j^k + att_dst^k . h_i^k)         one score per edge j -> i
+        score_src_n^k = att_src^k . h_n^k,   score_dst_n^k = att_dst^k . h_n^k   once per node
+        z_ij^k     = score_src_j^k + score_dst_i^k                              one score per edge j -> i
+        e_ij^k     = LeakyReLU(z_ij^k)
         alpha_ij^k = exp(e_ij^k) / sum over edges (l -> i) of exp(e_il^k)      softmax over i's incoming edges
         y_i^k      = sum over edges (j -> i) of alpha_ij^k h_j^k
 
@@ -261,10 +258,10 @@ def gat_conv(x: np.ndarray, edge_index: np.ndarray, weight: np.ndarray, att_src:
             dalpha_e  = dY_t . h_s                                       (dot product over channels)
             dh_n     += sum over e leaving n of alpha_e dY_t             (the messages' own path)
             de_e      = alpha_e (dalpha_e - sum over edges l into t of alpha_l dalpha_l)   (softmax backward)
-            dz_e      = de_e * (1 if e_e > 0 else negative_slope)         (LeakyReLU; torch's slope at 0)
-            dsrc_n    = sum over e leaving n of dz_e,   ddst_n = sum over e into n of dz_e
-            dh_n     += dsrc_n att_src + ddst_n att_dst                  (the scores' path)
-            datt_src  = sum over n of dsrc_n h_n,      datt_dst = sum over n of ddst_n h_n
+            dz_e      = de_e * (1 if z_e > 0 else negative_slope)         (LeakyReLU; torch's slope at 0)
+            dscore_src_n = sum over e leaving n of dz_e,   dscore_dst_n = sum over e into n of dz_e
+            dh_n     += dscore_src_n att_src + dscore_dst_n att_dst      (the scores' path)
+            datt_src  = sum over n of dscore_src_n h_n,   datt_dst = sum over n of dscore_dst_n h_n
             dx = dh W,  dweight = dh^T x,  dbias = sum over nodes of dy
 
         ``backward(dy)`` returns ``(dx, None, dweight, datt_src, datt_dst, dbias)``.
@@ -278,7 +275,7 @@ def gat_conv(x: np.ndarray, edge_index: np.ndarray, weight: np.ndarray, att_src:
         [(3, 4), None, (10, 4), (1, 2, 5), (1, 2, 5), (10,)]
     """
     layer = "gat_conv"
-    H = _check_positive_int(layer, "heads", heads)
+    H = check_positive_int(layer, "heads", heads)
     check_float(layer, "weight", weight)
     check_ndim(layer, "weight", weight, 2, "(heads * out_channels, in_channels)")
     HC, in_features = weight.shape
@@ -286,7 +283,7 @@ def gat_conv(x: np.ndarray, edge_index: np.ndarray, weight: np.ndarray, att_src:
         raise ValueError(f"{layer} expected weight of shape (heads * out_channels, in_channels) with heads={H}, "
                          f"got {fmt_shape(weight.shape)}")
     C = HC // H
-    _check_x(layer, x, in_features)
+    check_node_features(layer, x, in_features)
     if weight.dtype != x.dtype:
         raise TypeError(f"{layer} expected weight of dtype {x.dtype} like the input, got {weight.dtype}")
     for name, att in (("att_src", att_src), ("att_dst", att_dst)):
@@ -306,13 +303,13 @@ def gat_conv(x: np.ndarray, edge_index: np.ndarray, weight: np.ndarray, att_src:
     h = h2.reshape(N, H, C)
     score_src = np.einsum("nhc,hc->nh", h, att_src[0])  # (N, H): att_src . h_j, once per node, not per edge
     score_dst = np.einsum("nhc,hc->nh", h, att_dst[0])
-    e = score_src[src] + score_dst[dst]  # (E', H)
-    positive = e > 0
-    z = np.where(positive, e, negative_slope * e)
+    z = score_src[src] + score_dst[dst]  # (E', H)
+    positive = z > 0
+    e = np.where(positive, z, negative_slope * z)  # LeakyReLU
     # Segment softmax over each target's incoming edges, stabilised by the target's max score.
-    zmax = _scatter_max(z, dst, N)  # (N, H)
-    ez = np.exp(z - zmax[dst])
-    alpha = ez / _scatter_sum(ez, dst, N)[dst]  # (E', H)
+    emax = _scatter_max(e, dst, N)  # (N, H)
+    exp_e = np.exp(e - emax[dst])
+    alpha = exp_e / _scatter_sum(exp_e, dst, N)[dst]  # (E', H)
     out = _scatter_sum(alpha[:, :, None] * h[src], dst, N)  # (N, H, C)
     y = out.reshape(N, H * C) if concat else out.mean(axis=1)
     if bias is not None:
@@ -323,10 +320,10 @@ def gat_conv(x: np.ndarray, edge_index: np.ndarray, weight: np.ndarray, att_src:
         dout = dy.reshape(N, H, C) if concat else np.broadcast_to(dy[:, None, :] / H, (N, H, C))
         dalpha = np.einsum("ehc,ehc->eh", dout[dst], h[src])  # (E', H)
         dh = _scatter_sum(alpha[:, :, None] * dout[dst], src, N)  # (N, H, C)
-        dz = alpha * (dalpha - _scatter_sum(alpha * dalpha, dst, N)[dst])
-        de = np.where(positive, dz, negative_slope * dz)
-        dscore_src = _scatter_sum(de, src, N)  # (N, H)
-        dscore_dst = _scatter_sum(de, dst, N)
+        de = alpha * (dalpha - _scatter_sum(alpha * dalpha, dst, N)[dst])  # softmax backward
+        dz = np.where(positive, de, negative_slope * de)  # LeakyReLU backward
+        dscore_src = _scatter_sum(dz, src, N)  # (N, H)
+        dscore_dst = _scatter_sum(dz, dst, N)
         dh = dh + dscore_src[:, :, None] * att_src + dscore_dst[:, :, None] * att_dst
         datt_src = np.einsum("nh,nhc->hc", dscore_src, h)[None]  # (1, H, C)
         datt_dst = np.einsum("nh,nhc->hc", dscore_dst, h)[None]

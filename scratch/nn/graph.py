@@ -12,7 +12,8 @@ import math
 import numpy as np
 
 from scratch import functional as F
-from scratch.functional.graph import _check_positive_int, _check_x, check_edge_index
+from scratch._checks import check_positive_int
+from scratch.functional.graph import check_edge_index, check_node_features
 from scratch.nn import init
 from scratch.nn.linear import Linear
 from scratch.nn.module import Module, Parameter, accumulate_grad
@@ -50,8 +51,8 @@ class GCNConv(Module):
     def __init__(self, in_channels: int, out_channels: int, improved: bool = False, cached: bool = False,
                  add_self_loops: bool = True, normalize: bool = True, bias: bool = True, dtype=np.float32, rng=None):
         super().__init__()
-        self.in_channels = _check_positive_int("GCNConv", "in_channels", in_channels)
-        self.out_channels = _check_positive_int("GCNConv", "out_channels", out_channels)
+        self.in_channels = check_positive_int("GCNConv", "in_channels", in_channels)
+        self.out_channels = check_positive_int("GCNConv", "out_channels", out_channels)
         self.improved, self.cached = improved, cached
         self.add_self_loops, self.normalize = add_self_loops, normalize
         self.lin = Linear(in_channels, out_channels, bias=False, dtype=dtype, rng=rng)
@@ -59,7 +60,7 @@ class GCNConv(Module):
         self.bias = Parameter(np.zeros(out_channels, dtype=dtype)) if bias else None
 
     def forward(self, x, edge_index, edge_weight=None):
-        _check_x("GCNConv", x, self.in_channels)
+        check_node_features("GCNConv", x, self.in_channels)
         check_edge_index("GCNConv", edge_index, x.shape[0])
         y, backward = F.gcn_conv(x, edge_index, self.lin.weight, self.bias, edge_weight, improved=self.improved,
                                  add_self_loops=self.add_self_loops, normalize=self.normalize)
@@ -109,9 +110,9 @@ class GATConv(Module):
         if isinstance(in_channels, tuple):
             raise ValueError(f"GATConv expected in_channels to be an int (bipartite graphs are not supported), "
                              f"got {in_channels!r}")
-        self.in_channels = _check_positive_int("GATConv", "in_channels", in_channels)
-        self.out_channels = _check_positive_int("GATConv", "out_channels", out_channels)
-        self.heads = _check_positive_int("GATConv", "heads", heads)
+        self.in_channels = check_positive_int("GATConv", "in_channels", in_channels)
+        self.out_channels = check_positive_int("GATConv", "out_channels", out_channels)
+        self.heads = check_positive_int("GATConv", "heads", heads)
         if dropout != 0:
             raise ValueError(f"GATConv does not implement dropout on attention coefficients: expected dropout=0.0, "
                              f"got {dropout!r}")
@@ -129,7 +130,7 @@ class GATConv(Module):
         self.bias = Parameter(np.zeros(H * C if concat else C, dtype=dtype)) if bias else None
 
     def forward(self, x, edge_index):
-        _check_x("GATConv", x, self.in_channels)
+        check_node_features("GATConv", x, self.in_channels)
         check_edge_index("GATConv", edge_index, x.shape[0])
         y, backward = F.gat_conv(x, edge_index, self.lin.weight, self.att_src, self.att_dst, self.bias,
                                  heads=self.heads, concat=self.concat, negative_slope=self.negative_slope,
