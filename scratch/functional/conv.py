@@ -146,8 +146,8 @@ def _convolve(layer: str, xb: np.ndarray, weight: np.ndarray, bias, g: _Geometry
         dy = check_grad(layer, dy, y)
         dyb = dy[None] if unbatched else dy
         dy2 = _channels_first(dyb, g.groups)  # (G, C_out/G, N * L)
-        dx = col2im(w2.transpose(0, 2, 1) @ dy2, N, C_in, g) if input_grad else None  # (N, C_in, *size)
         dweight = _weight_grad(cols, dy2, weight.shape)  # dy2 @ cols^T
+        dx = col2im(w2.transpose(0, 2, 1) @ dy2, N, C_in, g) if input_grad else None  # (N, C_in, *size)
         dbias = dyb.sum(axis=(0,) + tuple(range(2, dyb.ndim))) if bias is not None else None
         return (dx[0] if unbatched and dx is not None else dx), dweight, dbias
 
