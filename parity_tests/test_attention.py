@@ -236,8 +236,8 @@ def mha_case(draw, dtype):
         return rng.standard_normal(shape if batched else (T, E)).astype(dtype)
 
     query = arrays(L)
-    # One array passed as query, key and value takes MultiheadAttention's packed path (one in-projection product);
-    # distinct arrays take the three-product path.
+    # One array passed as query, key and value (self-attention, which torch packs into one in-projection product)
+    # or distinct arrays: each still gets its own gradient.
     key = query if self_attention else arrays(S)
     value = key if draw(st.booleans()) else arrays(S)
     attn_mask = kpm = None

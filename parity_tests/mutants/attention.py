@@ -113,13 +113,13 @@ MUTANTS = [
         why="reshaping a (T, N, E) array as if it were (N, T, E) mixes time steps of different sequences",
     ),
     Mutant(
-        name="mha-packed-input-gradients-from-one-weight-block",
+        name="mha-in-proj-weight-gradient-blocks-swapped",
         file=_MHA,
-        old="@ W[i * E:(i + 1) * E]).reshape(query.shape)",
-        new="@ W[:E]).reshape(query.shape)",
+        old="accumulate_grad(self.in_proj_weight, np.concatenate([dWq, dWk, dWv]))",
+        new="accumulate_grad(self.in_proj_weight, np.concatenate([dWk, dWq, dWv]))",
         tests=_MHA_TESTS,
-        why="in the packed in-projection, key and value are projected by their own E rows of in_proj_weight; "
-            "their input gradients must go back through those rows, not the query's",
+        why="in_proj_weight stacks W_q, W_k, W_v in that order; each projection's gradient must go back to its own "
+            "E rows, not the key's to the query's",
     ),
     Mutant(
         name="mha-averaged-weights-gradient-not-divided",
@@ -132,8 +132,8 @@ MUTANTS = [
     Mutant(
         name="mha-key-padding-mask-inverted",
         file=_MHA,
-        old="return ~blocked  # _attention's convention: True attends",
-        new="return blocked  # _attention's convention: True attends",
+        old="return ~blocked  # attention's convention: True attends",
+        new="return blocked  # attention's convention: True attends",
         tests=_MHA_TESTS,
         why="MultiheadAttention's boolean masks mark what is blocked, the opposite of scaled_dot_product_attention's",
     ),

@@ -7,8 +7,9 @@ The attention itself is three steps, each with a closure already written elsewhe
    dropout on ``P`` in training (``scratch.functional.dropout``);
 3. output: ``O = P V``.
 
-``_attention`` does the three steps for any mask and also hands back ``P``, which ``MultiheadAttention`` returns as
-its attention weights; the public function checks torch's arguments and builds the mask.
+``attention`` does the three steps for any mask, without checking its arguments, and also hands back ``P``, which
+``MultiheadAttention`` returns as its attention weights (and the lessons show); ``scaled_dot_product_attention`` is
+torch's function: it checks torch's arguments, builds the mask, and calls ``attention``.
 """
 from __future__ import annotations
 
@@ -38,8 +39,11 @@ def check_attention_mask(layer: str, name: str, mask, like: np.ndarray, shape) -
     return mask
 
 
-def _attention(query, key, value, mask, scale: float, dropout_p: float = 0.0, keep=None):
-    """``O = dropout(softmax(scale Q K^T + mask)) V``, returning ``(O, P, backward)`` with ``P`` after dropout.
+def attention(query, key, value, mask, scale: float, dropout_p: float = 0.0, keep=None):
+    """``O = dropout(softmax(scale Q K^T + mask)) V``, returning ``(O, P, backward)`` with ``P`` after dropout: the
+    core that ``scaled_dot_product_attention`` and ``MultiheadAttention`` share, for callers that need the weights.
+    It checks nothing: pass arrays of one float dtype with ``query (..., L, E)``, ``key (..., S, E)``,
+    ``value (..., S, Ev)``, or call ``scaled_dot_product_attention``, which checks torch's arguments first.
 
     ``mask`` is None, boolean (True: the query may attend to that key) or float (added to the scores), and
     broadcasts to ``(..., L, S)``. ``keep`` is the boolean dropout keep-mask of shape ``(..., L, S)`` (None: no
@@ -183,7 +187,7 @@ def scaled_dot_product_attention(query: np.ndarray, key: np.ndarray, value: np.n
     elif dropout_p > 0.0:
         keep = draw_dropout_mask(scores_shape, dropout_p, rng)
 
-    out, _, attend_backward = _attention(query, key, value, attn_mask, scale, dropout_p, keep)
+    out, _, attend_backward = attention(query, key, value, attn_mask, scale, dropout_p, keep)
 
     def backward(dout):
         dout = check_grad(layer, dout, out)

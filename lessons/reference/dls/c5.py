@@ -36,7 +36,7 @@ import numpy as np
 
 import scratch.functional as F
 from lessons import dls_layout
-from scratch.functional.attention import _attention
+from scratch.functional.attention import attention as _attention
 
 __all__ = ["rnn_cell_forward", "rnn_forward", "rnn_cell_backward", "rnn_backward",
            "lstm_cell_forward", "lstm_forward", "lstm_cell_backward", "lstm_backward",
