@@ -7,7 +7,7 @@ import copy
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import scratch.functional as F
@@ -42,10 +42,16 @@ def weight_norm_case(draw, dtype, kinds=NONZERO_KINDS):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(case=weight_norm_case(np.float64), seed=seeds)
+@example(case=(np.array([0.12573022, -0.13210486, 0.64042265]), np.array(345.58419206), None), seed=0)  # cancels
 def test_weight_norm_matches_torch(dtype, case, seed):
     v, g, dim = case
+    # dv = (g/n) dy - (g s/n^3) v is the difference of two terms of size |g|/n |dy|, which cancel wherever dy is
+    # nearly parallel to v (every element of a short v): its rounding error follows those terms, not dv.
+    axes = tuple(range(v.ndim)) if g.ndim == 0 else tuple(a for a in range(v.ndim) if g.shape[a] == 1)
+    terms = np.max(np.abs(g / np.sqrt(np.sum(v * v, axis=axes, keepdims=g.ndim > 0))))
     check_function("weight_norm", lambda v, g: F.weight_norm(v, g, dim), lambda v, g: TF.weight_norm(v, g, dim),
-                   [cast(v, dtype), cast(g, dtype)], seed=seed)
+                   [cast(v, dtype), cast(g, dtype)], seed=seed,
+                   grad_scale=lambda dys: {0: float(terms * np.max(np.abs(dys[0]), initial=0))})
 
 
 @given(case=weight_norm_case(np.float64, GRADCHECK_KINDS), seed=seeds)
@@ -132,6 +138,21 @@ def test_weight_norm_shared_calls_and_copies():
     clone = copy.deepcopy(layer)  # the hook travels with the copy and reads the copy's parameters
     clone.weight_g[...] *= 2
     np.testing.assert_allclose(clone(x1)[0] - clone.bias, 2 * (layer(x1)[0] - layer.bias), rtol=1e-12)
+
+
+def test_weight_norm_on_two_parameters_and_removal():
+    # An LSTMCell's weight_ih and weight_hh, each reparametrised (the hooks chain), then one removed again.
+    layer = nn.LSTMCell(3, 4, dtype=np.float64, rng=np.random.default_rng(0))
+    twin = tnn.LSTMCell(3, 4, dtype=torch.float64)
+    for name in ("weight_ih", "weight_hh"):
+        nn.utils.weight_norm(layer, name)
+        tnn.utils.weight_norm(twin, name)
+    x = np.random.default_rng(1).standard_normal((2, 3))
+    check_module("weight_norm(LSTMCell)", layer, twin, x)
+    nn.utils.remove_weight_norm(layer, "weight_ih")
+    tnn.utils.remove_weight_norm(twin, "weight_ih")
+    assert list(layer.state_dict()) == list(twin.state_dict())
+    check_module("weight_norm(LSTMCell)", layer, twin, x)
 
 
 def test_weight_norm_bad_input():
