@@ -12,3 +12,6 @@ from scratch.models.lenet import LeNet5
 from scratch.models.mlp import MLP
 from scratch.models.resnet import BasicBlock, SmallResNet
 from scratch.models.transformer import CausalTransformerLM, TransformerClassifier
+
+__all__ = ["Autoencoder", "CharRNN", "GCN", "LeNet5", "MLP", "BasicBlock", "SmallResNet", "CausalTransformerLM",
+           "TransformerClassifier"]

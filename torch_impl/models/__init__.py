@@ -7,3 +7,6 @@ from torch_impl.models.lenet import LeNet5
 from torch_impl.models.mlp import MLP
 from torch_impl.models.resnet import BasicBlock, SmallResNet
 from torch_impl.models.transformer import CausalTransformerLM, TransformerClassifier
+
+__all__ = ["Autoencoder", "CharRNN", "GCN", "LeNet5", "MLP", "BasicBlock", "SmallResNet", "CausalTransformerLM",
+           "TransformerClassifier"]
