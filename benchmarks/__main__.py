@@ -97,19 +97,16 @@ def lstm_case(T: int, N: int = 32, I: int = 64, H: int = 128):
     """torch.nn.LSTM's shapes as benchmarks/recurrent.py times them; a numba side when the scratch LSTM has one."""
     import scratch.functional as F
     from benchmarks.layers import Case
-    from scratch.functional import recurrent as scratch_recurrent
+    from scratch import fast
 
     torch, lstm_t, x, params, dout, (dh, dc), x_t, grads_t = _recurrent_setup("LSTM", 2, T, N, I, H)
-    default = getattr(scratch_recurrent, "USE_NUMBA", False)  # the module-level switch of the numba step kernels
+    default = not fast.forbidden()  # a numba side unless SCRATCH_NO_NUMBA=1 forbids the kernels
 
     def scratch_step(use_numba):
         def step():
-            scratch_recurrent.USE_NUMBA = use_numba
-            try:
+            with fast.kernels(use_numba, "lstm"):  # numpy: the definition's NumPy step; numba: the fast path
                 (out, _), backward = F.lstm(x, None, None, params)
                 backward((dout, (dh, dc)))
-            finally:
-                scratch_recurrent.USE_NUMBA = default
             return out
         return step
 

@@ -3,9 +3,9 @@
     python -m benchmarks.recurrent            # T=50, batch 32, input 64, hidden 128, float32
     python -m benchmarks.recurrent --quick    # fewer rounds
 
-Four rows: ``numpy`` is the scratch LSTM with its NumPy step (``recurrent.USE_NUMBA = False``), ``numba`` the same
-with the step's elementwise arithmetic in the numba kernels (the default when numba is installed), ``torch`` is
-``torch.nn.LSTM``, and ``blas`` times only the matrix products the scratch LSTM does (input projection, one
+Four rows: ``numpy`` is the scratch LSTM with its NumPy step (its definition: ``scratch.fast`` off for "lstm"),
+``numba`` the same with the step's elementwise arithmetic in the numba kernels (its fast path, the switch on),
+``torch`` is ``torch.nn.LSTM``, and ``blas`` times only the matrix products the scratch LSTM does (input projection, one
 ``h W_hh^T`` and one ``dgh W_hh`` per step, dx, dW_ih, dW_hh): no implementation that calls NumPy's BLAS for them
 can go below it. The sides are interleaved round by round, so that load from other processes hits all of them alike;
 each row is the median over rounds (range in brackets), and the ratios are taken within each round, then the median.
@@ -28,7 +28,8 @@ from benchmarks import harness  # first: pins BLAS threads before numpy loads
 import numpy as np  # noqa: E402
 
 import scratch.functional as F  # noqa: E402
-from scratch.functional import recurrent  # noqa: E402
+from scratch import fast  # noqa: E402
+from scratch.functional import _recurrent_kernels  # noqa: E402
 
 
 def blas_core() -> str:
@@ -50,16 +51,13 @@ def run(T=50, N=32, I=64, H=128, quick=False):
     dh = rng.standard_normal((1, N, H)).astype(np.float32)
     dc = rng.standard_normal((1, N, H)).astype(np.float32)
 
-    default = recurrent.USE_NUMBA  # True when numba is installed and SCRATCH_NO_NUMBA is not set
+    default = not fast.forbidden()  # a numba side unless SCRATCH_NO_NUMBA=1 forbids the kernels
 
     def scratch_step(use_numba):
         def step():
-            recurrent.USE_NUMBA = use_numba
-            try:
+            with fast.kernels(use_numba, "lstm"):
                 (out, (h_n, c_n)), backward = F.lstm(x, None, None, params)
                 backward((dout, (dh, dc)))
-            finally:
-                recurrent.USE_NUMBA = default
         return step
 
     x_t = torch.from_numpy(x).requires_grad_(True)
@@ -103,7 +101,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.recurrent", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     args = parser.parse_args(argv)
-    stats = recurrent._kernels.lstm_cell.stats if recurrent._kernels is not None else None
+    stats = _recurrent_kernels.lstm_cell.stats
     rounds, compile_s = run(quick=args.quick)
     print(f"LSTM forward+backward, T=50, N=32, input 64, hidden 128, float32, {harness.THREADS} thread(s), "
           f"{len(rounds['torch'])} interleaved rounds")
@@ -114,7 +112,7 @@ def main(argv=None) -> int:
         ratio = statistics.median(a / b for a, b in zip(times, rounds["torch"]))
         print(f"{name:8s} {statistics.median(ms):8.2f}  [{min(ms):6.2f}, {max(ms):6.2f}]  {ratio:7.2f}")
     if compile_s is None:
-        print("numba: not installed, or SCRATCH_NO_NUMBA is set")
+        print("numba: SCRATCH_NO_NUMBA=1 forbids the kernels")
     else:
         source = "loaded from numba's cache" if stats.cache_hits else "compiled"
         print(f"numba first call: {compile_s * 1e3:.0f} ms (kernels {source}), steady state in the table")
