@@ -5,7 +5,7 @@ MUTANTS = [
     Mutant(
         name="resnet-shortcut-gradient-dropped",
         file="scratch/models/resnet.py",
-        old="return dmain + shortcut_back(dsum)",
+        old="return dmain + dshortcut",
         new="return dmain",
         tests=("parity_tests/test_models.py", "-k", "follow and SmallResNet"),
         why="the residual sum sends its gradient down both paths; forgetting the shortcut starves the earlier layers",
