@@ -126,6 +126,15 @@ def _batch_norm_training():
                              rng.standard_normal(3), rng.standard_normal(3), True)
 
 
+def _lstm():
+    rng = _rng()
+    T, N, I, H = 5, 3, 4, 6
+    params = [rng.standard_normal(shape) * 0.3 for shape in [(4 * H, I), (4 * H, H), (4 * H,), (4 * H,)]]
+    (out, (h_n, c_n)), backward = F.lstm(rng.standard_normal((T, N, I)), None, None, params)
+    backward((rng.standard_normal(out.shape), (rng.standard_normal(h_n.shape), rng.standard_normal(c_n.shape))))
+    return out
+
+
 FAST_PATHS = {
     "conv2d 3x3": ("conv2d", _conv2d_3x3, {"conv2d_3x3", "num_threads", "input_tiles", "output_tiles",
                                              "grad_output_tiles", "grad_input_tiles"}),
@@ -134,6 +143,7 @@ FAST_PATHS = {
     "max_pool2d 2x2": ("max_pool2d", _max_pool2d_2x2, {"max_pool_forward_2x2", "max_pool_backward_2x2"}),
     "max_pool2d 3x3": ("max_pool2d", _max_pool2d_3x3, {"max_pool_forward", "max_pool_backward"}),
     "batch_norm": ("batch_norm", _batch_norm_training, {"channel_stats", "affine_output", "grad_sums", "grad_input"}),
+    "lstm": ("lstm", _lstm, {"lstm_step", "lstm_preactivations", "lstm_cell", "lstm_cell_back"}),
 }
 
 
@@ -150,10 +160,10 @@ def test_by_default_no_kernel_runs(switch, kernels_raise, case):
 def test_a_fresh_import_has_the_kernels_off():
     env = {k: v for k, v in os.environ.items() if k not in ("SCRATCH_FAST", "SCRATCH_NO_NUMBA")}
     code = ("from scratch import fast; "
-            "print(*(fast.enabled(l) for l in ('conv2d', 'conv_transpose2d', 'max_pool2d', 'batch_norm')))")
+            "print(*(fast.enabled(l) for l in ('conv2d', 'conv_transpose2d', 'max_pool2d', 'batch_norm', 'lstm')))")
     out = subprocess.run([sys.executable, "-c", code], env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True,
                          text=True, check=True).stdout
-    assert out.split() == ["False"] * 4
+    assert out.split() == ["False"] * 5
 
 
 # The switch does what scratch/fast.py says ------------------------------------------------------------------------
