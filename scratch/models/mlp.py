@@ -3,17 +3,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch.nn import Dropout, Flatten, Linear, Module, ReLU, Sequential
+from scratch.nn import Dropout, Flatten, Linear, Module, ReLU, Sequential, Sigmoid, Tanh
+
+ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}  # modules, so that forward hooks see each one
 
 
 class MLP(Module):
-    """``Flatten -> [Linear -> ReLU -> Dropout?] * len(hidden) -> Linear``: logits for ``out_features`` classes.
+    """``Flatten -> [Linear -> activation -> Dropout?] * len(hidden) -> Linear``: logits for ``out_features`` classes.
 
     Args:
         in_features: size of one flattened example (64 for 8x8 digits, 784 for MNIST).
         hidden: sizes of the hidden layers.
         out_features: number of outputs (classes).
         dropout: dropout probability after each hidden activation (0 for none).
+        activation: ``'relu'`` (``ReLU``), ``'tanh'`` (``Tanh``) or ``'sigmoid'`` (``Sigmoid``): a module per hidden
+            layer, with no parameters, so the choice leaves ``state_dict()`` unchanged.
 
     Shape:
         x: ``(N, *)`` with ``prod(*) == in_features``; logits: ``(N, out_features)``.
@@ -26,12 +30,15 @@ class MLP(Module):
     """
 
     def __init__(self, in_features: int, hidden=(128,), out_features: int = 10, dropout: float = 0.0,
-                 dtype=np.float32, rng=None):
+                 activation: str = "relu", dtype=np.float32, rng=None):
         super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"MLP activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+        self.activation = activation  # read by the training command's --init kaiming for the gain
         layers = [Flatten()]
         sizes = [in_features, *hidden]
         for a, b in zip(sizes, sizes[1:]):
-            layers += [Linear(a, b, dtype=dtype, rng=rng), ReLU()]
+            layers += [Linear(a, b, dtype=dtype, rng=rng), ACTIVATIONS[activation]()]
             if dropout:
                 layers.append(Dropout(dropout, rng=rng))
         layers.append(Linear(sizes[-1], out_features, dtype=dtype, rng=rng))
