@@ -58,3 +58,89 @@ MUTANTS = [
         why="'batchmean' divides by the batch size only (the KL per example); dividing by every element is 'mean'",
     ),
 ]
+
+# Issue 17's distances and embedding losses (tests in parity_tests/test_loss_more.py)
+MORE = "parity_tests/test_loss_more.py"
+
+MUTANTS += [
+    Mutant(
+        name="loss-cosine-similarity-norm-as-constant",
+        file=FILE,
+        old="return du / c + dc * np.where(n > 0, x / np.where(n > 0, n, 1), 0)",
+        new="return du / c",
+        tests=(MORE, "-k", "cosine_similarity or distances_gradcheck"),
+        why="x / ||x|| depends on x through the norm too: dropping the norm's term leaves only the diagonal",
+    ),
+    Mutant(
+        name="loss-pairwise-distance-without-eps",
+        file=FILE,
+        old="d = (x1 - x2 + eps).reshape(shape or (1,))",
+        new="d = (x1 - x2).reshape(shape or (1,))",
+        tests=(MORE, "-k", "pairwise_distance"),
+        why="torch adds eps to every difference before the norm; leaving it out moves every distance",
+    ),
+    Mutant(
+        name="loss-pairwise-distance-inf-ties-not-shared",
+        file=FILE,
+        old="dd = sign * (g / tie.sum(axis=-1, keepdims=True)) * tie",
+        new="dd = sign * g * tie",
+        tests=(MORE, "-k", "pairwise_distance"),
+        why="with ties for the largest |difference|, torch splits the max-norm's gradient among them",
+    ),
+    Mutant(
+        name="loss-triplet-hinge-open-at-zero",
+        file=FILE,
+        old="    active = z >= 0\n    y, reduce_backward = _reduce(np.maximum(z, 0), reduction)",
+        new="    active = z > 0\n    y, reduce_backward = _reduce(np.maximum(z, 0), reduction)",
+        tests=(MORE, "-k", "triplet"),
+        why="torch's clamp_min passes the gradient where margin + d(a, p) - d(a, n) is exactly 0",
+    ),
+    Mutant(
+        name="loss-triplet-swap-tie-not-split",
+        file=FILE,
+        old="np.where(d_neg == d_swap, 0.5, 0.0)",
+        new="np.where(d_neg == d_swap, 1.0, 0.0)",
+        tests=(MORE, "-k", "triplet"),
+        why="torch's min sends half the gradient to each of two equal distances",
+    ),
+    Mutant(
+        name="loss-cosine-embedding-wrong-norm",
+        file=FILE,
+        old="dx2 = dcos * (x1 / denom[..., None] - cos[..., None] * x2 / m2[..., None])",
+        new="dx2 = dcos * (x1 / denom[..., None] - cos[..., None] * x2 / m1[..., None])",
+        tests=(MORE, "-k", "cosine_embedding or pair_losses_gradcheck"),
+        why="d cos / d x2 = x1 / denom - cos x2 / ||x2||^2: copying dx1's formula keeps x1's squared norm",
+    ),
+    Mutant(
+        name="loss-margin-ranking-target-sign",
+        file=FILE,
+        old="return -target * dl, target * dl, -diff * dl",
+        new="return target * dl, -target * dl, -diff * dl",
+        tests=(MORE, "-k", "margin_ranking or pair_losses_gradcheck"),
+        why="l = max(0, -t (x1 - x2) + margin): dx1 carries the minus sign of -t",
+    ),
+    Mutant(
+        name="loss-multi-margin-true-class-gradient",
+        file=FILE,
+        old="dx = dz - np.where(wrong, 0, dz.sum(axis=1, keepdims=True))",
+        new="dx = dz",
+        tests=(MORE, "-k", "multi_margin"),
+        why="the true class's score enters every active margin term, so it collects minus their sum",
+    ),
+    Mutant(
+        name="loss-multi-margin-closed-at-zero",
+        file=FILE,
+        old="active = wrong & (z > 0)",
+        new="active = wrong & (z >= 0)",
+        tests=(MORE, "-k", "multi_margin"),
+        why="torch's kernel counts a term only where margin - x[y] + x[c] > 0: no gradient at exactly 0",
+    ),
+    Mutant(
+        name="loss-contrastive-hinge-pushes-inward",
+        file=FILE,
+        old="-2 * hinge * dl / np.where(d > 0, d, 1) * (d > 0)",
+        new="2 * hinge * dl / np.where(d > 0, d, 1) * (d > 0)",
+        tests=(MORE, "-k", "contrastive or pair_losses_gradcheck"),
+        why="d max(0, m - d)^2 / dd = -2 max(0, m - d): descending it pushes a dissimilar pair apart, not together",
+    ),
+]

@@ -11,6 +11,8 @@ from scratch.functional.dropout import dropout
 from scratch.functional.normalization import batch_norm, group_norm, layer_norm
 from scratch.functional.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss,
                                      mse_loss, nll_loss, smooth_l1_loss)
+from scratch.functional.loss import (contrastive_loss, cosine_embedding_loss, cosine_similarity, margin_ranking_loss,
+                                     multi_margin_loss, pairwise_distance, triplet_margin_loss)
 from scratch.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from scratch.functional.conv import conv1d, conv2d, conv_transpose2d
 from scratch.functional.graph import gat_conv, gcn_conv

@@ -20,7 +20,7 @@ import math
 import numpy as np
 from scipy.special import xlogy
 
-from scratch._checks import check_float, check_grad, check_int_array, check_reduction, fmt_shape
+from scratch._checks import check_dim, check_float, check_grad, check_int_array, check_reduction, fmt_shape
 from scratch.functional.activation import log_softmax, stable_sigmoid
 
 
@@ -596,5 +596,517 @@ def kl_div(input: np.ndarray, target: np.ndarray, *, reduction: str = "mean", lo
             return -p * dl, p * (target - input + 1) * dl
         log_t = np.log(np.where(target > 0, target, np.nan))  # nan at t == 0: the slope of t log t is unbounded
         return -target * dl, (log_t + 1 - input) * dl
+
+    return y, backward
+
+
+# Issue 17: distances and embedding losses --------------------------------------------------------------------------
+#
+# cosine_similarity and pairwise_distance are torch.nn.functional's distance functions (no reduction); the margin
+# and embedding losses below are built on them, composing their closures.
+
+
+def _sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """The gradient of an input that was broadcast to ``grad.shape``: summed over the axes broadcasting added
+    (leading) or stretched (size 1 in ``shape``), back to ``shape``."""
+    lead = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(lead))) if lead > 0 else grad
+    stretched = tuple(a for a, n in enumerate(shape) if n == 1 and grad.shape[a] != 1)
+    return (grad.sum(axis=stretched, keepdims=True) if stretched else grad).reshape(shape)
+
+
+def _check_pair(layer: str, x1, x2, names=("x1", "x2")) -> tuple:
+    """Two float arrays of one dtype that broadcast together; returns the broadcast shape."""
+    check_float(layer, names[0], x1)
+    check_float(layer, names[1], x2)
+    if x1.dtype != x2.dtype:
+        raise TypeError(f"{layer} expected {names[0]} and {names[1]} of one dtype, got {x1.dtype} and {x2.dtype}")
+    try:
+        return np.broadcast_shapes(x1.shape, x2.shape)
+    except ValueError:
+        raise ValueError(f"{layer} expected {names[0]} and {names[1]} to broadcast to one shape, got "
+                         f"{fmt_shape(x1.shape)} and {fmt_shape(x2.shape)}") from None
+
+
+def _check_same_shape(layer: str, names: tuple, *arrays) -> None:
+    """Float arrays of one dtype and one shape (no broadcasting), named in order by ``names``."""
+    _check_pair(layer, arrays[0], arrays[1], names[:2])
+    for name, a in zip(names[2:], arrays[2:]):
+        _check_pair(layer, arrays[0], a, (names[0], name))
+    if len({a.shape for a in arrays}) > 1:
+        got = ", ".join(f"{n} {fmt_shape(a.shape)}" for n, a in zip(names, arrays))
+        raise ValueError(f"{layer} expected {' and '.join(names)} of one shape (no broadcasting), got {got}")
+
+
+def cosine_similarity(x1: np.ndarray, x2: np.ndarray, dim: int = 1, eps: float = 1e-8):
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim``, each normalised first (torch's order)::
+
+        y = sum_dim( x1 / max(||x1||, eps) * x2 / max(||x2||, eps) )
+
+    Each vector is divided by its own clamped norm before the product (not ``<x1, x2> / max(||x1|| ||x2||, eps)``,
+    torch's formula before 1.12): no product of norms to overflow, and ``|y| <= 1`` up to rounding.
+
+    Args:
+        x1, x2: float arrays of one dtype that broadcast together; ``dim`` counts in the broadcast shape.
+        dim: the dim the vectors lie along (default 1: rows of features in ``(N, D)``).
+        eps: floor of each norm, so a zero vector gives 0 instead of 0 / 0.
+
+    Shape:
+        x1, x2: ``(*, D, *)`` broadcastable; y: the broadcast shape without ``dim``.
+
+    Backward:
+        With ``n1 = ||x1||``, ``c1 = max(n1, eps)``, ``u = x1 / c1``, ``v = x2 / c2`` and ``g`` = dy broadcast along
+        ``dim``::
+
+            du  = g v
+            dx1 = du / c1 - sum_dim(du * x1) / c1^2 * x1 / n1        (the last factor 0 where n1 == 0)
+
+        and symmetrically for ``dx2``, then summed back to each input's shape where it was broadcast. torch clamps
+        the norm in place without autograd seeing it, so its backward keeps the norm's term ``x1 / n1`` even where
+        the clamp is active (``0 < n1 < eps``), where the clamped forward's true derivative has none; we match
+        torch there. ``backward(dy)`` returns ``(dx1, dx2)``.
+
+    Examples:
+        >>> y, backward = cosine_similarity(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[2.0, 0.0], [-1.0, 0.0]]))
+        >>> y.round(4), [g.shape for g in backward(np.ones(2))]
+        (array([ 1.    , -0.7071]), [(2, 2), (2, 2)])
+    """
+    layer = "cosine_similarity"
+    shape = _check_pair(layer, x1, x2)
+    dim = check_dim(layer, dim, len(shape))
+    a = np.broadcast_to(x1, shape).reshape(shape or (1,))  # a 0-d pair is a vector of one element
+    b = np.broadcast_to(x2, shape).reshape(shape or (1,))
+    n1 = np.sqrt(np.sum(a * a, axis=dim, keepdims=True))
+    n2 = np.sqrt(np.sum(b * b, axis=dim, keepdims=True))
+    c1, c2 = np.maximum(n1, eps), np.maximum(n2, eps)
+    u, v = a / c1, b / c2
+    y = np.sum(u * v, axis=dim).reshape(shape[:dim] + shape[dim + 1:])
+
+    def through_norm(du, x, n, c):
+        # x / c, c = max(n, eps): the clamp is invisible to torch's autograd, so n's derivative x / n stays in
+        dc = -np.sum(du * x, axis=dim, keepdims=True) / (c * c)
+        return du / c + dc * np.where(n > 0, x / np.where(n > 0, n, 1), 0)
+
+    def backward(dy):
+        dy = check_grad(layer, dy, y)
+        g = np.expand_dims(dy, dim) if shape else dy.reshape(1)
+        dx1 = through_norm(g * v, a, n1, c1)
+        dx2 = through_norm(g * u, b, n2, c2)
+        return _sum_to(dx1.reshape(shape), x1.shape), _sum_to(dx2.reshape(shape), x2.shape)
+
+    return y, backward
+
+
+def pairwise_distance(x1: np.ndarray, x2: np.ndarray, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+    """The p-norm of ``x1 - x2 + eps`` along the last dim (torch adds ``eps`` to every difference, not to the norm)::
+
+        y = ( sum_last |x1 - x2 + eps|^p )^(1/p)
+
+    ``p = 1`` is the Manhattan distance, 2 the Euclidean (default), ``inf`` the largest ``|difference|``, ``-inf``
+    the smallest, and ``p = 0`` counts the nonzero differences (no gradient); any other p, negative too, is the
+    formula above.
+
+    Args:
+        x1, x2: float arrays of one dtype that broadcast together.
+        p: the norm's order.
+        eps: added to each difference, so two equal vectors are ``eps * D^(1/p)`` apart, not at the (non
+            differentiable) zero of the norm.
+        keepdim: keep the last dim, of size 1.
+
+    Shape:
+        x1, x2: ``(*, D)`` broadcastable; y: ``(*)``, or ``(*, 1)`` with keepdim.
+
+    Backward:
+        With ``d = x1 - x2 + eps``, ``n = ||d||_p`` and ``g`` = dy along the last dim, torch's norm gradients::
+
+            p = 2:       dd = g d / n                              (0 where n == 0)
+            p = 1:       dd = g sign(d)
+            p = +-inf:   dd = g sign(d) [|d| == n] / (number of ties)   (ties share the gradient)
+            p = 0:       dd = 0
+            otherwise:   dd = g sign(d) |d|^(p-1) n^(1-p)          (0 where d == 0 or n == 0)
+
+        ``dx1 = dd``, ``dx2 = -dd``, summed back to each input's shape where it was broadcast.
+        ``backward(dy)`` returns ``(dx1, dx2)``.
+
+    Examples:
+        >>> y, backward = pairwise_distance(np.array([[3.0, 4.0]]), np.zeros((1, 2)), eps=0.0)
+        >>> y, backward(np.ones(1))
+        (array([5.]), (array([[0.6, 0.8]]), array([[-0.6, -0.8]])))
+    """
+    layer = "pairwise_distance"
+    shape = _check_pair(layer, x1, x2)
+    d = (x1 - x2 + eps).reshape(shape or (1,))  # (*, D)
+    absd = np.abs(d)
+    if p == 0:
+        n = np.count_nonzero(d, axis=-1, keepdims=True).astype(d.dtype)
+    elif p == math.inf:
+        n = np.max(absd, axis=-1, keepdims=True)
+    elif p == -math.inf:
+        n = np.min(absd, axis=-1, keepdims=True)
+    elif p == 1:
+        n = np.sum(absd, axis=-1, keepdims=True)
+    elif p == 2:
+        n = np.sqrt(np.sum(d * d, axis=-1, keepdims=True))
+    else:
+        with np.errstate(divide="ignore"):  # p < 0: |0|^p = inf, and the norm (sum of them)^(1/p) is 0, as in torch
+            n = np.sum(absd ** p, axis=-1, keepdims=True) ** (1 / p)
+    y = n if keepdim else n[..., 0]
+    y = y.reshape(()) if not shape else y
+
+    def backward(dy):
+        dy = check_grad(layer, dy, y)
+        g = dy.reshape(n.shape)
+        sign = np.sign(d)
+        if p == 0:
+            dd = np.zeros_like(d)
+        elif p == 1:
+            dd = sign * g
+        elif p == 2:
+            dd = g * np.where(n > 0, d / np.where(n > 0, n, 1), 0)
+        elif math.isinf(p):
+            tie = (absd == n) | np.isnan(absd)
+            dd = sign * (g / tie.sum(axis=-1, keepdims=True)) * tie
+        else:
+            safe_d, safe_n = np.where(d == 0, 1, absd), np.where(n == 0, 1, n)
+            dd = np.where(d == 0, 0, sign * safe_d ** (p - 1)) * np.where(n == 0, 0, g * safe_n ** (1 - p))
+        dd = dd.astype(d.dtype, copy=False)
+        dd = dd.reshape(shape)  # (*, D), or () for a 0-d pair
+        return _sum_to(dd, x1.shape), -_sum_to(dd, x2.shape)
+
+    return y, backward
+
+
+def triplet_margin_loss(anchor: np.ndarray, positive: np.ndarray, negative: np.ndarray, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False, *, reduction: str = "mean"):
+    """Triplet loss (Schroff et al. 2015, FaceNet): the anchor must be nearer its positive than its negative by
+    ``margin``. With ``d`` = ``pairwise_distance(., ., p, eps)``::
+
+        l = max(0, margin + d(a, p) - d(a, n))
+
+    With ``swap`` (Balntas et al. 2016), ``d(a, n)`` becomes ``min(d(a, n), d(p, n))``: the harder of the two
+    negatives' distances.
+
+    Args:
+        anchor, positive, negative: float arrays of one dtype and the same number of dims (broadcast like
+            ``pairwise_distance``), features along the last dim.
+        margin: ``> 0`` (torch refuses 0 and below too).
+        p, eps: ``pairwise_distance``'s.
+        swap: use the distance swap.
+        reduction: ``'none'``, ``'mean'`` (default) or ``'sum'``.
+
+    Shape:
+        anchor, positive, negative: ``(N, D)`` or ``(D,)``; y: ``()``, or ``(N,)`` for ``reduction='none'``.
+
+    Backward:
+        With ``dl`` the upstream gradient of each ``l``, passed where ``margin + d(a, p) - d(a, n) >= 0`` (at exactly
+        0 too, torch's ``clamp_min`` choice), through ``pairwise_distance``'s backward::
+
+            d(a, p) gets  dl              (-> danchor, dpositive)
+            d(a, n) gets -dl              (-> danchor, dnegative)
+
+        With swap, ``-dl`` goes to the smaller of ``d(a, n)`` and ``d(p, n)`` (-> dpositive, dnegative), split in
+        halves on a tie, as torch's ``min`` does. ``backward(dy)`` returns ``(danchor, dpositive, dnegative)``.
+
+    Examples:
+        >>> a, pos, neg = np.zeros((1, 2)), np.array([[1.0, 0.0]]), np.array([[0.0, 1.5]])
+        >>> y, backward = triplet_margin_loss(a, pos, neg, eps=0.0)
+        >>> float(y), backward(1.0)[0]
+        (0.5, array([[-1.,  1.]]))
+    """
+    layer = "triplet_margin_loss"
+    _check_pair(layer, anchor, positive, ("anchor", "positive"))
+    _check_pair(layer, anchor, negative, ("anchor", "negative"))
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(f"{layer} expected anchor, positive and negative with one number of dims, got "
+                         f"{anchor.ndim}, {positive.ndim} and {negative.ndim}")
+    if not margin > 0:
+        raise ValueError(f"{layer} expected margin > 0, got {margin}")
+    check_reduction(layer, reduction)
+    d_pos, back_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg, back_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_swap, back_swap = pairwise_distance(positive, negative, p, eps)
+        # torch's minimum: the gradient goes to the smaller one, half to each on a tie
+        share_neg = np.where(d_neg < d_swap, 1.0, np.where(d_neg == d_swap, 0.5, 0.0)).astype(anchor.dtype)
+        d_neg = np.minimum(d_neg, d_swap)
+    z = margin + d_pos - d_neg
+    active = z >= 0
+    y, reduce_backward = _reduce(np.maximum(z, 0), reduction)
+
+    def backward(dy):
+        dy = check_grad(layer, dy, y)
+        dl = np.where(active, reduce_backward(dy), 0).astype(anchor.dtype, copy=False)
+        da, dp = back_pos(dl)
+        if not swap:
+            da_n, dn = back_neg(-dl)
+            return da + da_n, dp, dn
+        da_n, dn = back_neg(-dl * share_neg)
+        dp_s, dn_s = back_swap(-dl * (1 - share_neg))
+        return da + da_n, dp + dp_s, dn + dn_s
+
+    return y, backward
+
+
+def _check_sign_target(layer: str, target, shape: tuple, allowed=(1, -1)) -> np.ndarray:
+    """An int or float array of ``shape`` holding only the ``allowed`` labels."""
+    if not isinstance(target, np.ndarray):
+        raise TypeError(f"{layer} expected target to be a numpy.ndarray, got {type(target).__name__}")
+    if target.dtype.kind not in "iuf":
+        raise TypeError(f"{layer} expected target of integer or float labels, got dtype {target.dtype}")
+    if target.shape != shape:
+        raise ValueError(f"{layer} expected target of shape {fmt_shape(shape)}, got {fmt_shape(target.shape)}")
+    bad = ~np.isin(target, allowed)
+    if bad.any():
+        raise ValueError(f"{layer} expected target values in {{{', '.join(map(str, allowed))}}}, got "
+                         f"{target[bad].flat[0].item()!r}")
+    return target
+
+
+# torch's constant is the C++ float 1e-12f, 9.99999996e-13 as a double: the float64 result depends on which.
+_COSINE_EMBEDDING_EPS = float(np.float32(1e-12))
+
+
+def cosine_embedding_loss(input1: np.ndarray, input2: np.ndarray, target: np.ndarray, margin: float = 0, *,
+                          reduction: str = "mean"):
+    """Pulls pairs labelled 1 together and pushes pairs labelled -1 apart, by their cosine::
+
+        cos = <x1, x2> / sqrt((||x1||^2 + 1e-12) (||x2||^2 + 1e-12))
+        l   = 1 - cos                 if target ==  1
+              max(0, cos - margin)    if target == -1
+
+    The 1e-12 is torch's: added to each squared norm (not the ``eps`` of ``cosine_similarity``, which clamps the
+    norms), so a pair of equal vectors has a loss of about ``1e-12 / ||x||^2``, not 0. It is torch's float constant
+    ``1e-12f`` exactly (``9.99999996e-13``), which a zero vector's gradient, of size ``1 / sqrt(1e-12)``, shows.
+
+    Args:
+        input1, input2: float arrays of one shape and dtype (no broadcasting).
+        target: 1 or -1 per pair, integer or float. torch gives other values a loss of 0; we raise.
+        margin: in [-1, 1]; 0 to 0.5 is the usual range.
+        reduction: ``'none'``, ``'mean'`` (default) or ``'sum'``.
+
+    Shape:
+        input1, input2: ``(N, D)`` or ``(D,)``; target: ``(N,)`` or ``()``; y: ``()``, or the target's shape for
+        ``reduction='none'``.
+
+    Backward:
+        With ``m1 = ||x1||^2 + 1e-12``, ``denom = sqrt(m1 m2)`` and ``dl`` each pair's upstream gradient::
+
+            dcos = -dl                 where target == 1
+                    dl                 where target == -1 and cos - margin >= 0 (torch passes it at 0 too)
+            dx1  = dcos (x2 / denom - cos x1 / m1)
+            dx2  = dcos (x1 / denom - cos x2 / m2)
+
+        ``backward(dy)`` returns ``(dinput1, dinput2, None)``: labels get no gradient.
+
+    Examples:
+        >>> x1 = np.array([[1.0, 0.0], [1.0, 0.0]]); x2 = np.array([[0.0, 1.0], [1.0, 1.0]])
+        >>> y, backward = cosine_embedding_loss(x1, x2, np.array([1, -1]), reduction="none")
+        >>> y.round(4), backward(np.ones(2))[0][1].round(4)
+        (array([1.    , 0.7071]), array([0.    , 0.7071]))
+    """
+    layer = "cosine_embedding_loss"
+    _check_same_shape(layer, ("input1", "input2"), input1, input2)
+    check_reduction(layer, reduction)
+    if input1.ndim not in (1, 2):
+        raise ValueError(f"{layer} expected inputs of shape (N, D) or (D,), got {fmt_shape(input1.shape)}")
+    t = _check_sign_target(layer, target, input1.shape[:-1])
+    x1, x2 = input1, input2
+    m1 = np.sum(x1 * x1, axis=-1) + _COSINE_EMBEDDING_EPS
+    m2 = np.sum(x2 * x2, axis=-1) + _COSINE_EMBEDDING_EPS
+    denom = np.sqrt(m1 * m2)
+    cos = np.sum(x1 * x2, axis=-1) / denom
+    similar, dissimilar = t == 1, t == -1
+    hinge_active = dissimilar & (cos - margin >= 0)
+    loss = np.where(similar, 1 - cos, 0) + np.where(dissimilar, np.maximum(cos - margin, 0), 0)
+    y, reduce_backward = _reduce(loss.astype(x1.dtype, copy=False), reduction)
+
+    def backward(dy):
+        dy = check_grad(layer, dy, y)
+        dl = reduce_backward(dy)
+        dcos = (np.where(similar, -dl, 0) + np.where(hinge_active, dl, 0))[..., None]
+        dx1 = dcos * (x2 / denom[..., None] - cos[..., None] * x1 / m1[..., None])
+        dx2 = dcos * (x1 / denom[..., None] - cos[..., None] * x2 / m2[..., None])
+        return dx1.astype(x1.dtype, copy=False), dx2.astype(x1.dtype, copy=False), None
+
+    return y, backward
+
+
+def margin_ranking_loss(input1: np.ndarray, input2: np.ndarray, target: np.ndarray, margin: float = 0, *,
+                        reduction: str = "mean"):
+    """Ranking hinge: ``input1`` should rank above ``input2`` where ``target`` is 1, below where it is -1::
+
+        l = max(0, -target * (input1 - input2) + margin)
+
+    Args:
+        input1, input2, target: float arrays of one shape and dtype (no broadcasting, unlike torch: as the other
+            pointwise losses here, a shape mismatch is an error). ``target`` is normally 1 or -1; like torch we
+            accept any value, as a weight on the difference, and differentiate it.
+        margin: the gap required between the two scores.
+        reduction: ``'none'``, ``'mean'`` (default) or ``'sum'``.
+
+    Shape:
+        input1, input2, target: ``(*)``; y: ``()``, or ``(*)`` for ``reduction='none'``.
+
+    Backward:
+        With ``dl`` each element's upstream gradient, passed where ``-target (input1 - input2) + margin >= 0`` (at 0
+        too, torch's ``clamp_min`` choice)::
+
+            dinput1 = -target dl,   dinput2 = target dl,   dtarget = -(input1 - input2) dl
+
+        ``backward(dy)`` returns ``(dinput1, dinput2, dtarget)``.
+
+    Examples:
+        >>> y, backward = margin_ranking_loss(np.array([2.0, 0.0]), np.array([1.0, 1.0]), np.array([1.0, 1.0]),
+        ...                                   margin=1.5, reduction="none")
+        >>> y, backward(np.ones(2))[0]
+        (array([0.5, 2.5]), array([-1., -1.]))
+    """
+    layer = "margin_ranking_loss"
+    _check_same_shape(layer, ("input1", "input2", "target"), input1, input2, target)
+    check_reduction(layer, reduction)
+    diff = input1 - input2
+    z = -target * diff + margin
+    active = z >= 0
+    y, reduce_backward = _reduce(np.maximum(z, 0).astype(input1.dtype, copy=False), reduction)
+
+    def backward(dy):
+        dy = check_grad(layer, dy, y)
+        dl = np.where(active, reduce_backward(dy), 0).astype(input1.dtype, copy=False)
+        return -target * dl, target * dl, -diff * dl
+
+    return y, backward
+
+
+def multi_margin_loss(input: np.ndarray, target: np.ndarray, p: int = 1, margin: float = 1, weight=None, *,
+                      reduction: str = "mean"):
+    """Multi-class hinge loss (the SVM loss of CS231n; Weston and Watkins 1999, summed over the wrong classes)::
+
+        l_n = sum_{c != y_n} w[y_n] max(0, margin - x[n, y_n] + x[n, c])^p / C
+
+    The weight multiplies after the power, as torch's kernel computes it (its documentation writes it inside).
+
+    Args:
+        input: scores ``(N, C)`` or ``(C,)``.
+        target: integer class indices in ``[0, C)``.
+        p: 1 (hinge) or 2 (squared hinge).
+        margin: the gap by which the true class must beat every other.
+        weight: ``(C,)`` per-class weights (of the true class), or None.
+        reduction: ``'none'``, ``'sum'``, or ``'mean'`` (default), which divides by N (not by the weights' sum).
+
+    Shape:
+        input: ``(N, C)`` or ``(C,)``; target: ``(N,)`` or ``()``; y: ``()``, or the target's shape for
+        ``reduction='none'``.
+
+    Backward:
+        With ``z[n, c] = margin - x[n, y_n] + x[n, c]``, the active terms ``z > 0`` (strictly: 0 at ``z == 0``, as
+        torch) for ``c != y_n``, and ``g_n = dl_n w[y_n] / C``::
+
+            dx[n, c]   = g_n (1 or 2 z[n, c])         for each active c != y_n
+            dx[n, y_n] = -sum_c dx[n, c]
+
+        ``backward(dy)`` returns ``(dinput, None, None)``: indices and weights get no gradient.
+
+    Examples:
+        >>> y, backward = multi_margin_loss(np.array([[0.1, 0.2, 0.4, 0.8]]), np.array([3]))
+        >>> round(float(y), 4), backward(1.0)[0].round(4)
+        (0.325, array([[ 0.25,  0.25,  0.25, -0.75]]))
+    """
+    layer = "multi_margin_loss"
+    check_float(layer, "input", input)
+    if input.ndim > 2 or input.size == 0:
+        raise ValueError(f"{layer} expected input of shape (N, C) or (C,) with C > 0, got {fmt_shape(input.shape)}")
+    check_int_array(layer, "target", target)
+    target_shape = input.shape[:1] if input.ndim == 2 else ()
+    if target.shape != target_shape:
+        raise ValueError(f"{layer} expected target of class indices of shape {fmt_shape(target_shape)} for input "
+                         f"{fmt_shape(input.shape)}, got {fmt_shape(target.shape)}")
+    if p not in (1, 2):
+        raise ValueError(f"{layer} expected p to be 1 or 2, got {p!r}")
+    check_reduction(layer, reduction)
+    x = input.reshape(-1, input.shape[-1]) if input.ndim else input.reshape(1, 1)  # (N, C)
+    N, C = x.shape
+    t = target.reshape(N)
+    if np.any((t < 0) | (t >= C)):
+        raise ValueError(f"{layer} got target class {int(t[(t < 0) | (t >= C)][0])}, out of range for C={C} "
+                         f"classes (expected 0 <= target < {C})")
+    w = _check_class_weight(layer, weight, x, C)  # (C,)
+    w_t = w[t]  # (N,)
+    x_t = x[np.arange(N), t]  # (N,)
+    z = margin - x_t[:, None] + x  # (N, C)
+    wrong = np.arange(C) != t[:, None]  # (N, C)
+    active = wrong & (z > 0)
+    h = np.where(active, z if p == 1 else z * z, 0)
+    loss = (w_t * h.sum(axis=1) / C).astype(x.dtype, copy=False)  # (N,)
+    y, reduce_backward = _reduce(loss.reshape(target_shape), reduction)
+
+    def backward(dy):
+        dy = check_grad(layer, dy, y)
+        g = (reduce_backward(dy).reshape(N) * w_t / C)[:, None]  # (N, 1)
+        dz = np.where(active, g if p == 1 else 2 * g * z, 0)  # (N, C)
+        dx = dz - np.where(wrong, 0, dz.sum(axis=1, keepdims=True))  # the true class's score enters every z
+        return dx.astype(x.dtype, copy=False).reshape(input.shape), None, None
+
+    return y, backward
+
+
+def contrastive_loss(x1: np.ndarray, x2: np.ndarray, target: np.ndarray, margin: float = 1.0,
+                     reduction: str = "mean"):
+    """Contrastive loss for pairs (Hadsell, Chopra and LeCun 2006), which torch lacks. With ``d = ||x1 - x2||_2``::
+
+        l = d^2                     if target == 1 (a similar pair: pulled together)
+            max(0, margin - d)^2    if target == 0 (a dissimilar pair: pushed apart until margin)
+
+    Conventions, stated because implementations differ: the target is 1 for similar pairs and 0 for dissimilar
+    ones (the paper's ``Y`` is the opposite, ``Y = 1 - target``); and there is no factor 1/2, where the paper writes
+    ``(1 - Y) 1/2 d^2 + Y 1/2 max(0, m - d)^2``: this loss and its gradient are twice the paper's. ``d`` is the
+    plain Euclidean distance, without ``pairwise_distance``'s ``eps``.
+
+    Args:
+        x1, x2: float arrays of one shape and dtype, features along the last dim.
+        target: 1 (similar) or 0 (dissimilar) per pair, integer or float; other values raise.
+        margin: the distance beyond which a dissimilar pair costs nothing.
+        reduction: ``'none'``, ``'mean'`` (default) or ``'sum'``.
+
+    Shape:
+        x1, x2: ``(N, D)`` or ``(D,)``; target: ``(N,)`` or ``()``; y: ``()``, or the target's shape for
+        ``reduction='none'``.
+
+    Backward:
+        With ``diff = x1 - x2`` and ``dl`` each pair's upstream gradient::
+
+            similar:     dx1 = 2 diff dl
+            dissimilar:  dx1 = -2 max(0, margin - d) diff / d dl      (0 where d == 0: no direction to push along)
+            dx2 = -dx1
+
+        ``backward(dy)`` returns ``(dx1, dx2, None)``.
+
+    Examples:
+        >>> x1 = np.array([[0.0, 0.0], [0.0, 0.0]]); x2 = np.array([[3.0, 4.0], [0.6, 0.8]])
+        >>> y, backward = contrastive_loss(x1, x2, np.array([1, 0]), reduction="none")
+        >>> y, backward(np.ones(2))[0]
+        (array([25.,  0.]), array([[-6., -8.],
+               [ 0.,  0.]]))
+    """
+    layer = "contrastive_loss"
+    _check_same_shape(layer, ("x1", "x2"), x1, x2)
+    check_reduction(layer, reduction)
+    if x1.ndim not in (1, 2):
+        raise ValueError(f"{layer} expected x1 and x2 of shape (N, D) or (D,), got {fmt_shape(x1.shape)}")
+    t = _check_sign_target(layer, target, x1.shape[:-1], allowed=(1, 0))
+    diff = x1 - x2
+    sq = np.sum(diff * diff, axis=-1)
+    d = np.sqrt(sq)
+    hinge = np.maximum(margin - d, 0)
+    similar = t == 1
+    loss = np.where(similar, sq, hinge * hinge).astype(x1.dtype, copy=False)
+    y, reduce_backward = _reduce(loss, reduction)
+
+    def backward(dy):
+        dy = check_grad(layer, dy, y)
+        dl = reduce_backward(dy)
+        # d(d^2)/d diff = 2 diff; d(hinge^2)/d diff = -2 hinge * diff / d
+        coef = np.where(similar, 2 * dl, -2 * hinge * dl / np.where(d > 0, d, 1) * (d > 0))[..., None]
+        dx1 = (coef * diff).astype(x1.dtype, copy=False)
+        return dx1, -dx1, None
 
     return y, backward

@@ -10,6 +10,8 @@ from scratch.nn.dropout import Dropout
 from scratch.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from scratch.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
                              SmoothL1Loss)
+from scratch.nn.loss import (ContrastiveLoss, CosineEmbeddingLoss, CosineSimilarity, MarginRankingLoss, MultiMarginLoss,
+                             PairwiseDistance, TripletMarginLoss)
 from scratch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from scratch.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from scratch.nn.graph import GATConv, GCNConv

@@ -153,3 +153,131 @@ class KLDivLoss(_Loss):
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}, log_target={self.log_target!r}"
+
+
+# Issue 17: distances and embedding losses --------------------------------------------------------------------------
+
+
+class CosineSimilarity(Module):
+    """See ``scratch.functional.cosine_similarity``. ``backward(dy)`` returns ``(dx1, dx2)``."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8):
+        super().__init__()
+        self.dim = dim
+        self.eps = eps
+
+    def forward(self, x1, x2):
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+    def extra_repr(self):
+        return f"dim={self.dim!r}, eps={self.eps!r}"
+
+
+class PairwiseDistance(Module):
+    """See ``scratch.functional.pairwise_distance``. ``backward(dy)`` returns ``(dx1, dx2)``."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+        super().__init__()
+        self.norm = p  # torch's attribute names
+        self.eps = eps
+        self.keepdim = keepdim
+
+    def forward(self, x1, x2):
+        return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+    def extra_repr(self):
+        return f"p={self.norm!r}, eps={self.eps!r}, keepdim={self.keepdim!r}"
+
+
+def _leading_grads(loss, backward, n: int):
+    """``(loss, backward)`` whose ``backward(dloss=1.0)`` returns the first ``n`` gradients: a loss over pairs or
+    triplets of embeddings sends a gradient to each of them (the network that made them gets them all)."""
+    return loss, lambda dloss=1.0: backward(dloss)[:n]
+
+
+class TripletMarginLoss(_Loss):
+    """See ``scratch.functional.triplet_margin_loss``. ``backward(dloss=1.0)`` returns
+    ``(danchor, dpositive, dnegative)``.
+
+    Examples:
+        >>> loss_fn = TripletMarginLoss(margin=0.5)
+        >>> loss, backward = loss_fn(np.zeros((4, 3)), np.ones((4, 3)), np.full((4, 3), 2.0))
+        >>> round(float(loss), 4), [g.shape for g in backward()]
+        (0.0, [(4, 3), (4, 3), (4, 3)])
+    """
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False, *,
+                 reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = margin
+        self.p = p
+        self.eps = eps
+        self.swap = swap
+
+    def forward(self, anchor, positive, negative):
+        return _leading_grads(*F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
+                                                     self.swap, reduction=self.reduction), 3)
+
+    def extra_repr(self):
+        return f"margin={self.margin!r}, p={self.p!r}, swap={self.swap!r}, reduction={self.reduction!r}"
+
+
+class CosineEmbeddingLoss(_Loss):
+    """See ``scratch.functional.cosine_embedding_loss``. ``backward(dloss=1.0)`` returns ``(dinput1, dinput2)``."""
+
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return _leading_grads(*F.cosine_embedding_loss(input1, input2, target, self.margin,
+                                                       reduction=self.reduction), 2)
+
+
+class MarginRankingLoss(_Loss):
+    """See ``scratch.functional.margin_ranking_loss``. ``backward(dloss=1.0)`` returns ``(dinput1, dinput2)`` (the
+    functional also differentiates the target, as torch does; a module's target is a label)."""
+
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return _leading_grads(*F.margin_ranking_loss(input1, input2, target, self.margin,
+                                                     reduction=self.reduction), 2)
+
+
+class MultiMarginLoss(_Loss):
+    """See ``scratch.functional.multi_margin_loss``. ``backward(dloss=1.0)`` returns ``dinput``.
+
+    Attributes:
+        weight: ``(C,)`` buffer (in ``state_dict`` only when given), or None.
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, *, reduction: str = "mean"):
+        super().__init__(reduction)
+        if p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss expected p to be 1 or 2, got {p!r}")
+        self.p = p
+        self.margin = margin
+        self.register_buffer("weight", weight)
+
+    def forward(self, input, target):
+        return self._input_grad(*F.multi_margin_loss(input, target, self.p, self.margin, self.weight,
+                                                     reduction=self.reduction))
+
+
+class ContrastiveLoss(_Loss):
+    """See ``scratch.functional.contrastive_loss`` (target 1 for similar pairs, 0 for dissimilar; no factor 1/2).
+    ``backward(dloss=1.0)`` returns ``(dx1, dx2)``. torch has no such module; the twin is
+    ``torch_impl.nn.ContrastiveLoss``."""
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, x1, x2, target):
+        return _leading_grads(*F.contrastive_loss(x1, x2, target, self.margin, self.reduction), 2)
+
+    def extra_repr(self):
+        return f"margin={self.margin!r}, reduction={self.reduction!r}"

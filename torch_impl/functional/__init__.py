@@ -7,6 +7,9 @@ from torch_impl.functional.dropout import dropout
 from torch_impl.functional.normalization import batch_norm, group_norm, layer_norm
 from torch_impl.functional.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss,
                                         mse_loss, nll_loss, smooth_l1_loss)
+from torch_impl.functional.loss import (contrastive_loss, cosine_embedding_loss, cosine_similarity,
+                                        margin_ranking_loss, multi_margin_loss, pairwise_distance,
+                                        triplet_margin_loss)
 from torch_impl.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from torch_impl.functional.conv import conv1d, conv2d, conv_transpose2d
 from torch_impl.functional.graph import gat_conv, gcn_conv

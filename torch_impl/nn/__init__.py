@@ -8,6 +8,8 @@ from torch_impl.nn.dropout import Dropout
 from torch_impl.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from torch_impl.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
                                 SmoothL1Loss)
+from torch_impl.nn.loss import (ContrastiveLoss, CosineEmbeddingLoss, CosineSimilarity, MarginRankingLoss,
+                                MultiMarginLoss, PairwiseDistance, TripletMarginLoss)
 from torch_impl.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from torch_impl.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from torch_impl.nn.graph import GATConv, GCNConv
