@@ -39,9 +39,10 @@ def _kernel_entry_points():
 
 
 @pytest.fixture
-def switch():
-    """The switch as a fresh import leaves it without ``SCRATCH_FAST`` (off, no per-layer settings); the test's
-    settings are undone after it."""
+def switch(monkeypatch):
+    """The switch as a fresh import leaves it without ``SCRATCH_FAST`` (off, no per-layer settings), whatever the
+    environment the suite runs in (``SCRATCH_NO_NUMBA`` unset); the test's settings are undone after it."""
+    monkeypatch.delenv("SCRATCH_NO_NUMBA", raising=False)
     saved_on, saved_layers = fast._on, dict(fast._layers)
     fast._on = False
     fast._layers.clear()
