@@ -144,7 +144,7 @@ def test_activation_more_state_dict_layout():
 def test_gradient_at_kinks_is_torchs_exactly(name):
     x = KINKS
     args = [x, np.array([0.3])] if name == "prelu" else [x]
-    y, backward = getattr(F, name)(*args)
+    _, backward = getattr(F, name)(*args)
     grads = backward(np.ones_like(x))
     ts = [torch.from_numpy(a.copy()).requires_grad_() for a in args]
     getattr(TF, name)(*ts).backward(torch.ones(len(x), dtype=torch.float64))
@@ -166,6 +166,6 @@ def test_activation_more_bad_input():
         F.hardtanh(np.zeros(3), 1.0, -1.0)
     with pytest.raises(ValueError, match="Hardtanh expected min_val <= max_val"):
         nn.Hardtanh(2.0, 1.0)
-    y, backward = F.softplus(np.zeros((2, 3), np.float32))
+    _, backward = F.softplus(np.zeros((2, 3), np.float32))
     with pytest.raises(TypeError, match=r"softplus.backward expected dy of dtype float32 \(the output's\)"):
         backward(np.zeros((2, 3)))

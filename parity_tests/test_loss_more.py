@@ -390,7 +390,7 @@ def test_loss_more_state_dict_layout():
 def test_loss_more_module_default_upstream_gradient_is_one():
     rng = np.random.default_rng(0)
     a, pos, neg = (rng.standard_normal((4, 3)) for _ in range(3))
-    loss, backward = nn.TripletMarginLoss(margin=2.0)(a, pos, neg)
+    _, backward = nn.TripletMarginLoss(margin=2.0)(a, pos, neg)
     ts = [torch.from_numpy(v).requires_grad_() for v in (a, pos, neg)]
     tnn.TripletMarginLoss(margin=2.0)(*ts).backward()
     for g, t in zip(backward(), ts):

@@ -47,7 +47,7 @@ MUTANTS += [
         file="scratch/functional/activation.py",
         old="    positive = x > 0\n    y = np.where(positive, x, w * x)",
         new="    positive = x >= 0\n    y = np.where(positive, x, w * x)",
-        tests=(_MORE, "-k", "prelu"),
+        tests=(_MORE, "-k", "test_prelu_matches_torch"),
         why="at x == 0 torch takes the negative side's slope (weight), not 1; both are subgradients, one is torch's",
     ),
     Mutant(
@@ -55,7 +55,7 @@ MUTANTS += [
         file="scratch/functional/activation.py",
         old="dweight = np.where(positive, 0, x * dy).sum(axis=others)",
         new="dweight = np.where(positive, 0, dy).sum(axis=others)",
-        tests=(_MORE, "-k", "prelu"),
+        tests=(_MORE, "-k", "test_prelu_matches_torch"),
         why="d(w x)/dw is x: the slope's gradient sums x * dy over the negative positions, not dy alone",
     ),
     Mutant(
@@ -95,7 +95,7 @@ MUTANTS += [
         file="scratch/functional/activation.py",
         old="dx = np.where(ramp, dy * (x / 3 + 0.5), dy)",
         new="dx = np.where(ramp, dy * (x / 6 + 0.5), dy)",
-        tests=(_MORE, "-k", "hardswish or Hardswish"),
+        tests=(_MORE, "-k", "elementwise_more and hardswish"),
         why="d/dx [x (x + 3) / 6] = (2x + 3) / 6 = x/3 + 1/2: the product rule counts x twice",
     ),
     Mutant(
@@ -103,7 +103,7 @@ MUTANTS += [
         file="scratch/functional/activation.py",
         old="off = x <= -3",
         new="off = x < -3",
-        tests=(_MORE, "-k", "hardswish or Hardswish"),
+        tests=(_MORE, "-k", "elementwise_more and hardswish"),
         why="torch's slope at x == -3 is 0 (the flat side), not the linear branch's 1",
     ),
 ]

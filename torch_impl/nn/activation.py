@@ -1,6 +1,6 @@
 """Twins of ``scratch.nn.activation``: torch.nn's own modules."""
-from torch.nn import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
-from torch.nn import SELU, Hardswish, Hardtanh, Mish, PReLU, Softplus
+from torch.nn import (ELU, GELU, SELU, Hardswish, Hardtanh, LeakyReLU, LogSoftmax, Mish, PReLU, ReLU, Sigmoid, SiLU,
+                      Softmax, Softplus, Tanh)
 
-__all__ = ["ELU", "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "SiLU", "Softmax", "Tanh",
-           "Hardswish", "Hardtanh", "Mish", "PReLU", "SELU", "Softplus"]
+__all__ = ["ELU", "GELU", "SELU", "Hardswish", "Hardtanh", "LeakyReLU", "LogSoftmax", "Mish", "PReLU", "ReLU",
+           "Sigmoid", "SiLU", "Softmax", "Softplus", "Tanh"]

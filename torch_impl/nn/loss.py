@@ -7,7 +7,7 @@ from torch.nn import (BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarity, 
 from torch_impl.functional.loss import contrastive_loss
 
 __all__ = ["BCEWithLogitsLoss", "ContrastiveLoss", "CosineEmbeddingLoss", "CosineSimilarity", "CrossEntropyLoss",
-           "HuberLoss", "KLDivLoss", "L1Loss", "MarginRankingLoss", "MSELoss", "MultiMarginLoss", "NLLLoss",
+           "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss", "MarginRankingLoss", "MultiMarginLoss", "NLLLoss",
            "PairwiseDistance", "SmoothL1Loss", "TripletMarginLoss"]
 
 
