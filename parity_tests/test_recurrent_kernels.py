@@ -181,8 +181,10 @@ def test_fast_switch_picks_the_path(monkeypatch):
         monkeypatch.setattr(K, name, spy(name))
     rng = np.random.default_rng(0)
     x, params = rng.standard_normal((3, 2, 2)), [rng.standard_normal(s) for s in ((8, 2), (8, 2), (8,), (8,))]
-    for use_numba, expected in ((None, []), (True, 3 * ["lstm_preactivations", "lstm_cell"] + 3 * ["lstm_cell_back"]),
-                                (False, [])):
+    kernels = 3 * ["lstm_preactivations", "lstm_cell"] + 3 * ["lstm_cell_back"]  # T = 3 steps
+    default = kernels if fast.enabled("lstm") else []  # off, unless SCRATCH_FAST=1 turned them on
+    on = [] if fast.forbidden() else kernels  # SCRATCH_NO_NUMBA=1 keeps them off whatever the switch says
+    for use_numba, expected in ((None, default), (True, on), (False, [])):
         calls.clear()
         with fast.kernels(use_numba, "lstm") if use_numba is not None else contextlib.nullcontext():
             (out, (h_n, c_n)), backward = F.lstm(x, None, None, params)
