@@ -50,7 +50,7 @@ from torch_impl.train import cli
 from torch_impl.train.loop import Diverged, train_side
 from torch_impl.train.metrics import side_summary, write_metrics
 from torch_impl.train.plots import plot_curves
-from torch_impl.train.runs import RunFolderError, checkpoint_path, locked_run_folder, prepare_run_folder, run_settings
+from torch_impl.train.runs import RunFolderError, checkpoint_path, locked_run_folder, prepare_run_folder
 from torch_impl.train.sides import build_side
 from torch_impl.train.trainer import TorchTrainer
 
@@ -164,6 +164,8 @@ def check_args(args, world_size: int) -> None:
     if tasks.model_spec(args.model).kind == "graph":
         raise ValueError(f"model {args.model} trains on one whole graph per step, which cannot be split into "
                          f"per-rank shards; use python -m torch_impl.train")
+    if getattr(args, "diagnostics", None):
+        raise ValueError("--diagnostics records one process's layers; use python -m torch_impl.train")
     if args.batch_size < world_size:
         raise ValueError(f"--batch-size {args.batch_size} is the GLOBAL batch, split over {world_size} ranks: it "
                          f"must be at least {world_size} so that every rank gets a row")
@@ -189,7 +191,7 @@ def main(argv=None) -> int:
         return 2
     log = print if rank == 0 else (lambda *a, **k: None)
     try:
-        spec = tasks.model_spec(args.model)
+        spec = cli.model_spec(args)  # --init, and the mlp's --hidden and --activation
         args = cli.resolve(args)
         check_args(args, world_size)
         cli.check_options(args, ("torch",))  # every option before any work: names, device, --init-from
@@ -211,7 +213,7 @@ def main(argv=None) -> int:
             if rank == 0:
                 try:
                     stack.enter_context(locked_run_folder(args.out))  # held until the run ends
-                    verdict[1] = prepare_run_folder(args.out, ("torch",), run_settings(args, world_size=world_size),
+                    verdict[1] = prepare_run_folder(args.out, ("torch",), cli.settings_of(args, world_size=world_size),
                                                     resume=args.resume, force=args.force_resume)
                 except (RunFolderError, CheckpointError) as err:
                     verdict[0] = str(err)

@@ -8,6 +8,7 @@ data it can take, so a mismatch (LeNet-5 on 8x8 digits) fails with a sentence ra
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import numpy as np
 
 import scratch.data as data
 import scratch.models as np_models
+import scratch.nn.init as np_init
 import torch_impl.models as torch_models
 from scratch.train import IGNORE
 
@@ -154,6 +156,37 @@ def _pixels(ds) -> dict:
     return {"in_features": _flat(ds)}
 
 
+# Weight initialisations the command can impose on a model (--init), on top of the layers' own.
+INITS = ("default", "kaiming", "bad")
+_INIT_LAYERS = ("Linear", "Conv1d", "Conv2d")
+
+
+def initialize(model, init: str, rng: np.random.Generator):
+    """Redraw the weights of a NumPy model's Linear and Conv layers; biases and other layers keep theirs.
+
+    - ``'default'``: nothing (each layer's own: torch's ``U(+-1/sqrt(fan_in))``);
+    - ``'kaiming'``: ``N(0, gain^2 / fan_in)``, the gain of the model's ``activation`` (5/3 for tanh, sqrt(2) for
+      relu, the default when the model names none), so each layer's pre-activations keep about the variance of its
+      inputs;
+    - ``'bad'``: ``N(0, 1)`` whatever the fan-in: a layer of 64 inputs multiplies the spread of its inputs by about
+      8, enough to saturate tanh and sigmoid units (the failure ``--diagnostics`` shows).
+
+    The torch side copies the NumPy side's weights, so both start from the same ones.
+    """
+    if init not in INITS:
+        raise _unknown("init", init, INITS)
+    if init == "default":
+        return model
+    nonlinearity = getattr(model, "activation", "relu")
+    for _, module in model.named_modules():
+        if type(module).__name__ in _INIT_LAYERS:
+            if init == "kaiming":
+                np_init.kaiming_normal_(module.weight, nonlinearity=nonlinearity, rng=rng)
+            else:
+                np_init.normal_(module.weight, 0.0, 1.0, rng=rng)
+    return model
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     kind: str  # the trainer's kind of task (scratch.train.KINDS)
@@ -163,9 +196,11 @@ class ModelSpec:
     arguments: Callable[[Dataset], dict]  # the constructor arguments that depend on the data
     options: dict = field(default_factory=dict)  # the constructor arguments that do not
     image_size: tuple | None = None  # the (H, W) its images must have, if it needs one
+    init: str = "default"  # INITS: applied to the NumPy model, whose weights the torch side copies
 
     def build_numpy(self, ds: Dataset, dtype, rng: np.random.Generator):
-        return self.numpy_class(**self.arguments(ds), **self.options, dtype=dtype, rng=rng)
+        model = self.numpy_class(**self.arguments(ds), **self.options, dtype=dtype, rng=rng)
+        return initialize(model, self.init, rng)
 
     def build_torch(self, ds: Dataset):
         return self.torch_class(**self.arguments(ds), **self.options)
@@ -178,7 +213,7 @@ def _char_rnn(cell: str) -> ModelSpec:
 
 MODELS = {
     "mlp": ModelSpec("classify", ("images", "vectors"), np_models.MLP, torch_models.MLP, _mlp_sizes,
-                     {"hidden": (128,)}),
+                     {"hidden": (128,), "activation": "relu"}),
     "lenet5": ModelSpec("classify", ("images",), np_models.LeNet5, torch_models.LeNet5, _image_classes,
                         image_size=(28, 28)),
     "resnet": ModelSpec("classify", ("images",), np_models.SmallResNet, torch_models.SmallResNet, _image_classes),
@@ -197,10 +232,21 @@ MODELS = {
 }
 
 
-def model_spec(name: str) -> ModelSpec:
+def model_spec(name: str, init: str = "default", **options) -> ModelSpec:
+    """The spec of model ``name``, with an initialisation (INITS) and any of its fixed ``options`` replaced (the
+    MLP's ``hidden`` and ``activation``); a ValueError names an option the model does not have."""
     if name not in MODELS:
         raise _unknown("model", name, MODELS)
-    return MODELS[name]
+    spec = MODELS[name]
+    if init not in INITS:
+        raise _unknown("init", init, INITS)
+    unknown = sorted(set(options) - set(spec.options))
+    if unknown:
+        raise ValueError(f"model {name} has no option {', '.join(unknown)}"
+                         + (f" (its options: {', '.join(spec.options)})" if spec.options else ""))
+    if init == "default" and not options:
+        return spec
+    return dataclasses.replace(spec, init=init, options={**spec.options, **options})
 
 
 def _fits(spec: ModelSpec, source: DataSource) -> bool:

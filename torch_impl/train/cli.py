@@ -131,6 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force-resume", action="store_true",
                    help="with --resume: continue even with changed settings or checkpoints from another run")
     p.add_argument("--init-from", default=None, help="start both sides from this checkpoint's weights (either side's)")
+    p.add_argument("--init", default="default", choices=tasks.INITS,
+                   help="redraw the Linear and Conv weights: kaiming (N(0, gain^2/fan_in), the activation's gain) or "
+                        "bad (N(0, 1) whatever the fan-in, which saturates tanh and sigmoid units); default keeps "
+                        "the layers' own")
+    p.add_argument("--activation", default=None, choices=["relu", "tanh", "sigmoid"],
+                   help="mlp only: the hidden layers' activation (default: relu)")
+    p.add_argument("--hidden", type=positive_int, nargs="+", default=None, metavar="SIZE",
+                   help="mlp only: the hidden layers' sizes (default: 128)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
 
@@ -146,10 +154,46 @@ def resolve(args) -> argparse.Namespace:
     return args
 
 
+def model_options(args) -> dict:
+    """The model's constructor options given on the command line (the MLP's --hidden and --activation)."""
+    options = {}
+    if getattr(args, "hidden", None):
+        options["hidden"] = tuple(args.hidden)
+    if getattr(args, "activation", None):
+        options["activation"] = args.activation
+    return options
+
+
+def model_spec(args) -> tasks.ModelSpec:
+    """``tasks.model_spec`` for the command's --model, --init and model options; ValueError for an option the
+    model does not take."""
+    try:
+        return tasks.model_spec(args.model, init=getattr(args, "init", "default"), **model_options(args))
+    except ValueError as err:
+        given = model_options(args)
+        if args.model in tasks.MODELS and given and args.model != "mlp":
+            raise ValueError(f"{' and '.join('--' + k for k in given)}: only --model mlp takes "
+                             f"{'it' if len(given) == 1 else 'them'}, not {args.model}") from err
+        raise
+
+
+def settings_of(args, **extra) -> dict:
+    """run.json's settings: ``run_settings``, less --diagnostics (it watches a run, changes nothing it computes,
+    so --resume may turn it on or off) and less the model options left at their defaults (a run recorded before
+    they existed still resumes)."""
+    settings = run_settings(args, **extra)
+    settings.pop("diagnostics", None)
+    for key, default in (("init", "default"), ("activation", None), ("hidden", None)):
+        if settings.get(key, default) == default:
+            settings.pop(key, None)
+    return settings
+
+
 def check_options(args, sides) -> None:
     """ValueError (or FileNotFoundError) for any option that cannot be honoured, before any data is loaded or any
     epoch computed: a run must not fail on its torch side after its NumPy side has trained."""
     tasks.check_names(args.model, args.data)
+    model_spec(args)
     if args.force_resume and not args.resume:
         raise ValueError("--force-resume goes with --resume: it continues a run whose settings or checkpoints "
                          "do not match")
@@ -177,7 +221,7 @@ def main(argv=None) -> int:
     sides = SIDES if args.side == "both" else (args.side,)
     try:
         check_options(args, sides)
-        spec = tasks.model_spec(args.model)
+        spec = model_spec(args)
         args = resolve(args)
         ds = tasks.cast(tasks.load_dataset(args.data, seed=args.seed, path=args.data_path,
                                            normalize=spec.kind == "classify"), np.dtype(args.dtype))
@@ -191,7 +235,7 @@ def main(argv=None) -> int:
     done = {}  # side -> epochs finished: what an interruption outside train_side reports
     try:
         with locked_run_folder(args.out):
-            run_id = prepare_run_folder(args.out, sides, run_settings(args), resume=args.resume,
+            run_id = prepare_run_folder(args.out, sides, settings_of(args), resume=args.resume,
                                         force=args.force_resume)
             return _train(args, spec, ds, sides, run_id, done)
     except (RunFolderError, CheckpointError) as err:
