@@ -13,5 +13,5 @@ from scratch.models.mlp import MLP
 from scratch.models.resnet import BasicBlock, SmallResNet
 from scratch.models.transformer import CausalTransformerLM, TransformerClassifier
 
-__all__ = ["Autoencoder", "CharRNN", "GCN", "LeNet5", "MLP", "BasicBlock", "SmallResNet", "CausalTransformerLM",
+__all__ = ["GCN", "MLP", "Autoencoder", "BasicBlock", "CausalTransformerLM", "CharRNN", "LeNet5", "SmallResNet",
            "TransformerClassifier"]

@@ -23,3 +23,14 @@ from scratch.nn.embedding import EmbeddingBag
 from scratch.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from scratch.nn.sampling import PixelShuffle, PixelUnshuffle, Upsample
 from scratch.nn import utils
+
+__all__ = ["ELU", "GELU", "GRU", "LSTM", "RNN", "SELU", "AdaptiveAvgPool2d", "AvgPool2d", "BCEWithLogitsLoss",
+           "BatchNorm1d", "BatchNorm2d", "ContrastiveLoss", "Conv1d", "Conv2d", "ConvTranspose2d",
+           "CosineEmbeddingLoss", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Embedding", "EmbeddingBag",
+           "Flatten", "GATConv", "GCNConv", "GRUCell", "GroupNorm", "Hardswish", "Hardtanh", "HuberLoss", "Identity",
+           "KLDivLoss", "L1Loss", "LSTMCell", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
+           "MarginRankingLoss", "MaxPool2d", "Mish", "Module", "MultiMarginLoss", "MultiheadAttention", "NLLLoss",
+           "PReLU", "PairwiseDistance", "Parameter", "PixelShuffle", "PixelUnshuffle", "PositionalEncoding", "RNNCell",
+           "ReLU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "TransformerDecoder",
+           "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "TripletMarginLoss", "Upsample",
+           "init", "utils"]

@@ -20,3 +20,13 @@ from torch_impl.functional.recurrent import (gru, gru_cell, lstm, lstm_cell, rnn
                                              rnn_tanh_cell)
 from torch_impl.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle
 from torch_impl.functional.reparam import weight_norm
+
+__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "contrastive_loss",
+           "conv1d", "conv2d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",
+           "dropout", "elu", "embedding", "embedding_bag", "flatten", "gat_conv", "gcn_conv", "gelu", "group_norm",
+           "gru", "gru_cell", "hardswish", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm",
+           "leaky_relu", "linear", "log_softmax", "lstm", "lstm_cell", "margin_ranking_loss", "max_pool2d", "mish",
+           "mse_loss", "multi_margin_loss", "nll_loss", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle",
+           "prelu", "relu", "rnn_relu", "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell", "scaled_dot_product_attention",
+           "selu", "sigmoid", "silu", "sinusoidal_positional_encoding", "smooth_l1_loss", "softmax", "softplus", "tanh",
+           "triplet_margin_loss", "weight_norm"]

@@ -8,5 +8,5 @@ from torch_impl.models.mlp import MLP
 from torch_impl.models.resnet import BasicBlock, SmallResNet
 from torch_impl.models.transformer import CausalTransformerLM, TransformerClassifier
 
-__all__ = ["Autoencoder", "CharRNN", "GCN", "LeNet5", "MLP", "BasicBlock", "SmallResNet", "CausalTransformerLM",
+__all__ = ["GCN", "MLP", "Autoencoder", "BasicBlock", "CausalTransformerLM", "CharRNN", "LeNet5", "SmallResNet",
            "TransformerClassifier"]

@@ -21,3 +21,14 @@ from torch_impl.nn.embedding import EmbeddingBag
 from torch_impl.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from torch_impl.nn.sampling import PixelShuffle, PixelUnshuffle, Upsample
 from torch_impl.nn import init, utils
+
+__all__ = ["ELU", "GELU", "GRU", "LSTM", "RNN", "SELU", "AdaptiveAvgPool2d", "AvgPool2d", "BCEWithLogitsLoss",
+           "BatchNorm1d", "BatchNorm2d", "ContrastiveLoss", "Conv1d", "Conv2d", "ConvTranspose2d",
+           "CosineEmbeddingLoss", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Embedding", "EmbeddingBag",
+           "Flatten", "GATConv", "GCNConv", "GRUCell", "GroupNorm", "Hardswish", "Hardtanh", "HuberLoss", "Identity",
+           "KLDivLoss", "L1Loss", "LSTMCell", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
+           "MarginRankingLoss", "MaxPool2d", "Mish", "MultiMarginLoss", "MultiheadAttention", "NLLLoss", "PReLU",
+           "PairwiseDistance", "PixelShuffle", "PixelUnshuffle", "PositionalEncoding", "RNNCell", "ReLU", "Sequential",
+           "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "TransformerDecoder",
+           "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "TripletMarginLoss", "Upsample",
+           "init", "utils"]

@@ -14,5 +14,5 @@ from scratch.functional.recurrent.cells import gru_cell, lstm_cell, rnn_relu_cel
 from scratch.functional.recurrent.checks import check_sequence_args, param_names
 from scratch.functional.recurrent.sequences import gru, lstm, rnn_relu, rnn_tanh
 
-__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "rnn_tanh", "rnn_relu", "lstm", "gru",
-           "check_sequence_args", "param_names"]
+__all__ = ["check_sequence_args", "gru", "gru_cell", "lstm", "lstm_cell", "param_names", "rnn_relu", "rnn_relu_cell",
+           "rnn_tanh", "rnn_tanh_cell"]
