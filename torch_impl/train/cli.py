@@ -27,9 +27,10 @@ import numpy as np
 from scratch.checkpoint import CheckpointError, load_checkpoint
 from scratch.train import IGNORE
 from torch_impl import tasks
+from torch_impl.train.diagnostics import DiagnosticsLog
 from torch_impl.train.loop import Diverged, Interrupted, train_side
 from torch_impl.train.metrics import print_summary, side_summary, unigram_loss, write_metrics
-from torch_impl.train.plots import plot_curves, plot_images
+from torch_impl.train.plots import DIAGNOSTICS_PLOT, plot_curves, plot_diagnostics, plot_images
 from torch_impl.train.runs import SIDES, RunFolderError, locked_run_folder, prepare_run_folder, run_settings
 from torch_impl.train.sampling import reconstruct, show_samples
 from torch_impl.train.sides import build_side, check_device
@@ -139,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mlp only: the hidden layers' activation (default: relu)")
     p.add_argument("--hidden", type=positive_int, nargs="+", default=None, metavar="SIZE",
                    help="mlp only: the hidden layers' sizes (default: 128)")
+    p.add_argument("--diagnostics", type=positive_int, nargs="?", const=50, default=None, metavar="EVERY",
+                   help="every EVERY steps (50 if not given), record per layer the activations' and their "
+                        "gradients' statistics, per parameter its gradient's and update's, into OUT/diagnostics.json, "
+                        "and draw OUT/diagnostics.png (default: off)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
 
@@ -194,6 +199,9 @@ def check_options(args, sides) -> None:
     epoch computed: a run must not fail on its torch side after its NumPy side has trained."""
     tasks.check_names(args.model, args.data)
     model_spec(args)
+    if getattr(args, "diagnostics", None) and getattr(args, "compile", False):
+        raise ValueError("--diagnostics watches the layers through forward and backward hooks, which torch.compile "
+                         "would trace into its graph: drop --compile for a diagnostics run")
     if args.force_resume and not args.resume:
         raise ValueError("--force-resume goes with --resume: it continues a run whose settings or checkpoints "
                          "do not match")
@@ -201,6 +209,25 @@ def check_options(args, sides) -> None:
         check_device(args.device)
     if args.init_from:
         load_checkpoint(args.init_from)  # the whole file is read: a damaged one fails here, naming itself
+
+
+def _describe_init(args) -> str:
+    mlp = ""
+    if args.model == "mlp":
+        mlp = f"{args.activation or 'relu'}, hidden {', '.join(map(str, args.hidden or (128,)))}, "
+    return f"{mlp}--init {args.init}"
+
+
+def print_diagnostics(out: str, diagnostics, histories: dict) -> None:
+    """The layers flagged saturated or dead at the first and last record, and the recorder's share of the time."""
+    for side, rec in diagnostics.recorders.items():
+        train = sum(h["seconds"] for h in histories.get(side, []))
+        share = f" ({100 * rec.seconds / train:.1f}% of {train:.1f}s training)" if train > 0 else ""
+        flags = "; ".join(f"step {step}: {name} ({module}) {100 * value:.0f}% {what}"
+                          for step, name, module, what, value in rec.flags())
+        print(f"diagnostics [{side}]: {len(rec.records)} records, {rec.seconds:.2f}s recording{share}; "
+              f"{'flagged: ' + flags if flags else 'no layer saturated or dead'}")
+    print(f"diagnostics: {os.path.join(out, DIAGNOSTICS_PLOT)}; {diagnostics.path}")
 
 
 def _describe_data(ds, kind) -> str:
@@ -264,20 +291,29 @@ def _train(args, spec, ds, sides, run_id, done) -> int:
           f"{plural(args.epochs, 'epoch')}, {batch}, {args.optimizer} lr {args.lr}, {args.schedule} schedule; "
           f"output in {args.out}", flush=True)
     histories, models, summary = {}, {}, {}
+    diagnostics = DiagnosticsLog(args.out, args.diagnostics, args.resume) if args.diagnostics else None
+    title = f"{args.model} on {args.data}"
     for side in sides:
         trainer, model = build_side(side, spec, ds, args)
         models[side] = model
         histories[side] = train_side(trainer, ds, spec.kind, epochs=args.epochs, batch_size=args.batch_size,
                                      seed=args.seed, out=args.out, resume=args.resume, meta=meta,
-                                     progress=not args.no_progress)
+                                     progress=not args.no_progress,
+                                     diagnostics=None if diagnostics is None else diagnostics.recorder(side))
         done[side] = len(histories[side])
         summary[side] = side_summary(histories[side])
         write_metrics(args.out, histories, summary)
-        plot_curves(os.path.join(args.out, "curves.png"), histories, f"{args.model} on {args.data}")
+        plot_curves(os.path.join(args.out, "curves.png"), histories, title)
+        if diagnostics is not None:
+            diagnostics.save()
+            plot_diagnostics(os.path.join(args.out, DIAGNOSTICS_PLOT), diagnostics.as_dict(),
+                             f"{title}, {_describe_init(args)}")
     if spec.kind == "sequence":
         summary["unigram_baseline_loss"] = unigram_loss(ds)
     write_metrics(args.out, histories, summary)
     print_summary(args.out, summary, histories)
+    if diagnostics is not None:
+        print_diagnostics(args.out, diagnostics, histories)
     if spec.kind == "sequence":
         show_samples(models, ds, args.seed)
     if spec.kind == "reconstruct":

@@ -69,7 +69,7 @@ def log_every(epochs: int) -> int:
 
 
 def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta, progress=True, log=print,
-               rank: int = 0, world_size: int = 1):
+               rank: int = 0, world_size: int = 1, diagnostics=None):
     """Train one side for ``epochs`` epochs, checkpointing each; returns the per-epoch history.
 
     Raises Diverged when the training or the held-out loss is not finite (that epoch is not saved), and Interrupted
@@ -78,6 +78,9 @@ def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta
     A data-parallel run (``torch_impl.distributed``) runs this loop on every rank, ``rank`` of ``world_size``: each
     steps through the same global batches (its trainer trains on its shard of each), skipping a batch with fewer
     rows than ranks, and rank 0 alone writes the checkpoint; its log lines say ``[torch xN]``.
+
+    ``diagnostics``, a ``torch_impl.train.diagnostics.Recorder``, watches the steps it says are due (it runs those
+    steps itself, with its hooks in place) and is saved after each epoch's checkpoint.
     """
     label = trainer.side if world_size == 1 else f"{trainer.side} x{world_size}"
     ckpt = checkpoint_path(out, trainer.side)
@@ -90,6 +93,8 @@ def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta
     evaluation = test_batches(ds, kind)
     step = sum(h["steps"] for h in history)
     every = log_every(epochs)
+    if diagnostics is not None:
+        diagnostics.start(step)
     saved_epoch = start  # the last epoch whose checkpoint is whole on disk: what Ctrl-C reports
     try:
         for epoch in range(start, epochs):
@@ -101,7 +106,10 @@ def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta
                             progress and len(batches) > 1)
             losses = []
             for i, batch in enumerate(bar):
-                loss = trainer.step(batch)
+                if diagnostics is not None and diagnostics.due(step):
+                    loss = diagnostics.record(trainer, batch, step=step, epoch=epoch + 1)
+                else:
+                    loss = trainer.step(batch)
                 step += 1
                 if not math.isfinite(loss):
                     raise Diverged(f"[{label}] loss became {loss} at epoch {epoch + 1}, batch {i + 1} "
@@ -123,6 +131,8 @@ def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta
                 save_checkpoint(ckpt, state["model"], state["optimizer"],
                                 dict(meta, epoch=epoch, history=history, scheduler=state["scheduler"],
                                      rng=state["rng"], side=trainer.side))
+                if diagnostics is not None:
+                    diagnostics.save()
             saved_epoch = epoch + 1
             acc = "" if test_acc is None else f", test acc {test_acc:.4f}"
             if epoch == start or epoch + 1 == epochs or (epoch + 1) % every == 0:

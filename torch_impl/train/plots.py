@@ -1,5 +1,5 @@
-"""The run's pictures: both sides' loss and accuracy curves overlaid (``curves.png``), and an autoencoder's
-reconstructions (``reconstructions.png``).
+"""The run's pictures: both sides' loss and accuracy curves overlaid (``curves.png``), an autoencoder's
+reconstructions (``reconstructions.png``), and with --diagnostics the layers' statistics (``diagnostics.png``).
 
 This is the only module that imports matplotlib, and it does so inside the functions that draw, when a run has
 something to draw: a run imports none of it until then, and without matplotlib installed the pictures are skipped
@@ -8,6 +8,8 @@ something to draw: a run imports none of it until then, and without matplotlib i
 from __future__ import annotations
 
 from torch_impl.train.runs import atomic_file
+
+DIAGNOSTICS_PLOT = "diagnostics.png"
 
 
 def _pyplot():
@@ -74,4 +76,106 @@ def plot_images(path: str, rows: list) -> bool:
         axes[r, 0].set_title(label, fontsize=8, loc="left")
     fig.tight_layout()
     _save(plt, fig, path, dpi=100)
+    return True
+
+
+# NumPy drawn wide and pale underneath, torch thin on top, in the same colour: where the twins agree, both show.
+_DIAGNOSTICS_STYLE = {"numpy": dict(lw=4, alpha=0.35), "torch": dict(lw=1.2)}
+
+
+def _stairs(ax, hist: dict, **kw) -> None:
+    """A histogram of diagnostics.json (``range``, ``counts``, ``zeros``) as the share of all values per bin."""
+    import numpy as np
+
+    counts = np.asarray(hist["counts"], dtype=np.float64)
+    total = counts.sum() + hist["zeros"]
+    lo, hi = hist["range"]
+    ax.stairs(counts / max(total, 1), np.linspace(lo, hi, len(counts) + 1), **kw)
+
+
+def _layer_label(name: str, layer: dict) -> str:
+    label = f"{name} {layer['module']}: std {layer['std']:.2g}"
+    if layer["saturated"] is not None:
+        label += f", {100 * layer['saturated']:.0f}% saturated"
+    if layer["dead"] is not None:
+        label += f", {100 * layer['dead']:.0f}% dead"
+    return label
+
+
+def plot_diagnostics(path: str, diagnostics: dict, title: str) -> bool:
+    """Six panels from diagnostics.json's contents, both sides overlaid, one colour per layer (dark: first layer):
+    the layers' output histograms at the first and the last record, the histograms of their output gradients
+    (``log10 |dloss/doutput|``) at the same records, the saturated or dead share per layer over the steps, and the
+    update-to-data ratio per weight (parameters of 2 dims and more) over the steps, with a guide line at -3.
+    False if no matplotlib or nothing recorded."""
+    plt = _pyplot()
+    if plt is None:
+        return False
+    import numpy as np
+
+    sides = {side: d["records"] for side, d in diagnostics["sides"].items() if d["records"]}
+    if not sides:
+        return False
+    style = _DIAGNOSTICS_STYLE if len(sides) == 2 else {side: {"lw": 1.5} for side in sides}  # one side: plain lines
+    names = list(dict.fromkeys(n for records in sides.values() for r in records for n in r["layers"]))
+    colours = dict(zip(names, plt.cm.viridis(np.linspace(0.0, 0.85, len(names)))))
+    fig, axes = plt.subplots(2, 3, figsize=(16, 8.5))
+    last_side = list(sides)[-1]  # its lines carry the labels
+    for col, which, when in ((0, 0, "first"), (1, -1, "last")):
+        for side, records in sides.items():
+            record = records[which]
+            for name, layer in record["layers"].items():
+                kw = dict(style[side], color=colours[name])
+                _stairs(axes[0, col], layer["hist"], label=_layer_label(name, layer) if side == last_side else None,
+                        **kw)
+                if layer["grad_hist"] is not None:
+                    label = f"{name}: std {layer['grad_std']:.2g}" if side == last_side else None
+                    _stairs(axes[1, col], layer["grad_hist"], label=label, **kw)
+        step = sides[last_side][which]["step"]
+        axes[0, col].set(title=f"layer outputs at step {step} ({when} record)", xlabel="value",
+                         ylabel="share of the values per bin")
+        axes[1, col].set(title=f"gradients of the loss wrt the layer outputs, step {step}", xlabel="log10 |gradient|",
+                         ylabel="share of the values per bin")
+        axes[0, col].legend(fontsize=7, loc="upper center")  # tanh and sigmoid pile up at the ends
+        axes[1, col].legend(fontsize=7, loc="best")
+
+    ax = axes[0, 2]
+    drawn = False
+    for side, records in sides.items():
+        for name in names:
+            for what, dash in (("saturated", "-"), ("dead", ":")):
+                points = [(r["step"], 100 * r["layers"][name][what]) for r in records
+                          if name in r["layers"] and r["layers"][name][what] is not None]
+                if points:
+                    steps, shares = zip(*points)
+                    label = f"{name} {what}" if side == last_side else None
+                    ax.plot(steps, shares, dash, color=colours[name], label=label,
+                            marker="o" if len(steps) == 1 else None, **style[side])
+                    drawn = True
+    ax.set(title="saturated (tanh, sigmoid) or dead (ReLU) units", xlabel="step", ylabel="% of the layer's units",
+           ylim=(-2, 102))
+    if drawn:
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no tanh, sigmoid or ReLU layer", ha="center", va="center", transform=ax.transAxes)
+
+    ax = axes[1, 2]
+    weights = list(dict.fromkeys(n for records in sides.values() for r in records for n, p in r["params"].items()
+                                 if len(p["shape"]) >= 2))
+    weight_colours = dict(zip(weights, plt.cm.viridis(np.linspace(0.0, 0.85, len(weights)))))
+    for side, records in sides.items():
+        for name in weights:
+            points = [(r["step"], r["params"][name]["update_to_data"]) for r in records
+                      if name in r["params"] and r["params"][name]["update_to_data"] is not None]
+            if points:
+                steps, ratios = zip(*points)
+                ax.plot(steps, ratios, color=weight_colours[name], label=name if side == last_side else None,
+                        marker="o" if len(steps) == 1 else None, **style[side])
+    ax.axhline(-3, color="0.4", ls="--", lw=1, label="-3: a step moves the weights by about 1/1000")
+    ax.set(title="update-to-data ratio per weight", xlabel="step", ylabel="log10(std(update) / std(weight))")
+    ax.legend(fontsize=7)
+    fig.suptitle(f"{title}\n{' and '.join(sides)}"
+                 + (": NumPy wide and pale, PyTorch thin on top, one colour per layer" if len(sides) == 2 else ""))
+    fig.tight_layout()
+    _save(plt, fig, path, dpi=72)
     return True

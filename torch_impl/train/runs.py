@@ -22,8 +22,8 @@ SIDES = ("numpy", "torch")  # each side writes into OUT/<side>/
 RUN_FILE = "run.json"  # {"run_id": ..., "settings": {...}}: what --resume checks against
 LOCK_FILE = ".lock"  # flock'ed by the run working in the folder; holds its process id
 # What a run writes; a new run removes the previous run's before it starts, so that the two never mix.
-RUN_OUTPUTS = (RUN_FILE, "metrics.json", "metrics.csv", "curves.png", "reconstructions.png",
-               os.path.join("numpy", "last.npz"), os.path.join("torch", "last.npz"))
+RUN_OUTPUTS = (RUN_FILE, "metrics.json", "metrics.csv", "curves.png", "reconstructions.png", "diagnostics.json",
+               "diagnostics.png", os.path.join("numpy", "last.npz"), os.path.join("torch", "last.npz"))
 # Names older versions of this command gave their temporary files.
 _LEGACY_TMP = ("metrics.json.tmp", "metrics.csv.tmp", "curves.png.tmp.png", "reconstructions.png.tmp.png")
 # Options that say how a run is carried out or logged, never what it computes: --resume may change them freely.
