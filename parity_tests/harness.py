@@ -311,7 +311,10 @@ def switched(module, name: str, value):
 
 # A layer with a fast path (numba kernels, Winograd) and its NumPy definition runs its parity tests on both:
 # parametrize with NUMBA_PATHS and run the test's body inside ``numba_path(layer, use_numba)``.
-NUMBA_PATHS = [pytest.param(True, id="numba"), pytest.param(False, id="numpy")]
+# Under SCRATCH_NO_NUMBA=1 the fast side is skipped at collection (a skip raised inside a hypothesis test would be
+# reported as a failing example).
+KERNELS_FORBIDDEN = pytest.mark.skipif(fast.forbidden(), reason="SCRATCH_NO_NUMBA=1 forbids the fast kernels")
+NUMBA_PATHS = [pytest.param(True, id="numba", marks=KERNELS_FORBIDDEN), pytest.param(False, id="numpy")]
 
 
 def numba_path(layer: str, use_numba: bool):

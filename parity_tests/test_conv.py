@@ -11,8 +11,8 @@ import scratch.nn as nn
 from scratch.functional import _winograd
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import (NUMBA_PATHS, check_function, check_gradcheck, check_module, check_state_dict_layout,
-                                  numba_path, switched, torch_dtype)
+from parity_tests.harness import (KERNELS_FORBIDDEN, NUMBA_PATHS, check_function, check_gradcheck, check_module,
+                                  check_state_dict_layout, numba_path, switched, torch_dtype)
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, cast, fill, float_arrays, optional, seeds
 
 DTYPES = [np.float64, np.float32]
@@ -177,6 +177,7 @@ def _winograd_declines(*args, **kwargs):
     return None
 
 
+@KERNELS_FORBIDDEN
 @given(data=st.data(), transposed=st.booleans(), seed=seeds)
 def test_col2im_paths_agree(data, transposed, seed):
     # The fast path runs col2im (conv2d's dx, conv_transpose2d's forward) in a numba loop that adds in the NumPy

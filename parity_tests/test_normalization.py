@@ -14,8 +14,8 @@ import scratch.functional as F
 import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import (NUMBA_PATHS, assert_close, check_function, check_gradcheck, check_module,
-                                  check_state_dict_layout, numba_path, torch_dtype)
+from parity_tests.harness import (KERNELS_FORBIDDEN, NUMBA_PATHS, assert_close, check_function, check_gradcheck,
+                                  check_module, check_state_dict_layout, numba_path, torch_dtype)
 from parity_tests.strategies import (GRADCHECK_KINDS, KINDS, cast, distinct, fill, float_arrays, optional, seeds,
                                      with_layout)
 from parity_tests.tolerances import parity
@@ -177,6 +177,7 @@ def test_batch_norm_gradcheck(use_numba, case, seed):
                         x, rm, rv, w, b, wrt=present((0, x), (3, w), (4, b)), seed=seed)
 
 
+@KERNELS_FORBIDDEN
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(shape=st.tuples(st.integers(1, 9), st.integers(1, 5), st.integers(1, 40), st.integers(1, 3)),
        affine=st.booleans(), kind=st.sampled_from(KINDS), seed=seeds)

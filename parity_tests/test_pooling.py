@@ -17,7 +17,7 @@ import scratch.nn as nn
 from scratch.functional import _pooling_kernels
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import (NUMBA_PATHS, check_function, check_gradcheck, check_module,
+from parity_tests.harness import (KERNELS_FORBIDDEN, NUMBA_PATHS, check_function, check_gradcheck, check_module,
                                   check_state_dict_layout, numba_path)
 from parity_tests.strategies import KINDS, cast, distinct, fill, float_arrays, seeds, sides
 from parity_tests.tolerances import parity
@@ -423,6 +423,7 @@ def test_pooling_bad_arguments_and_gradients():
             backward(np.zeros((2, 3, 2, 2), np.float32))
 
 
+@KERNELS_FORBIDDEN
 @given(case=max_pool2d_case(), seed=seeds)
 @example(case=[np.ones((1, 2, 5, 5)), 3, 1, 1, 2, False, True], seed=0)  # dilated, padded, overlapping, all ties
 @example(case=_TILED_2X2, seed=0)

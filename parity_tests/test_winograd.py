@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import scratch.functional as F
 import torch_impl.functional as TF
-from parity_tests.harness import assert_close, check_function, check_gradcheck, numba_path, switched
+from parity_tests.harness import KERNELS_FORBIDDEN, assert_close, check_function, check_gradcheck, numba_path, switched
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, cast, fill, float_arrays, optional, seeds
 from scratch.functional import _winograd as W
 from scratch.functional import _winograd_kernels as K
@@ -154,7 +154,7 @@ def _on_path(path, tiles_per_pass, fn):
         return fn()
 
 
-@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize("path", [pytest.param(p, marks=KERNELS_FORBIDDEN if PATHS[p][0] else ()) for p in PATHS])
 @pytest.mark.parametrize("dtype", DTYPES)
 @given(case=conv2d_3x3_case(np.float64), tiles_per_pass=st.sampled_from([1, 4, W.TILES_PER_PASS]), seed=seeds)
 @example(case=(fill((5, 3, 16, 16), np.float64, "normal", 0), fill((4, 3, 3, 3), np.float64, "normal", 1),
@@ -168,6 +168,7 @@ def test_conv2d_3x3_matches_torch(path, dtype, case, tiles_per_pass, seed):
         [x, w, b], seed=seed))
 
 
+@KERNELS_FORBIDDEN
 @given(case=conv2d_3x3_case(np.float64, GRADCHECK_KINDS, max_side=6), seed=seeds)
 def test_conv2d_3x3_gradcheck(case, seed):
     x, w, b, kwargs = case
@@ -179,6 +180,7 @@ def test_conv2d_3x3_gradcheck(case, seed):
 # The switch
 # ---------------------------------------------------------------------------------------------------------------
 
+@KERNELS_FORBIDDEN
 def test_winograd_runs_only_where_it_applies(monkeypatch):
     calls = []
 
