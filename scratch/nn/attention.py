@@ -24,14 +24,9 @@ def _split_heads(x: np.ndarray, num_heads: int, batch_first: bool) -> np.ndarray
     return x.reshape(T, N, num_heads, E // num_heads).transpose(1, 2, 0, 3)
 
 
-def _heads_last(x: np.ndarray, batch_first: bool) -> np.ndarray:
-    """``(N, H, T, d)`` -> a view ``(N, T, H, d)`` (batch_first) or ``(T, N, H, d)``."""
-    return x.transpose(0, 2, 1, 3) if batch_first else x.transpose(2, 0, 1, 3)
-
-
 def _merge_heads(x: np.ndarray, batch_first: bool) -> np.ndarray:
     """The inverse of ``_split_heads``: ``(N, H, T, d)`` -> ``(N, T, H*d)`` or ``(T, N, H*d)`` (a copy)."""
-    y = _heads_last(x, batch_first)
+    y = x.transpose(0, 2, 1, 3) if batch_first else x.transpose(2, 0, 1, 3)  # (N, T, H, d) or (T, N, H, d)
     return y.reshape(y.shape[:2] + (x.shape[1] * x.shape[3],))  # H * d written out: -1 fails on an empty batch
 
 
