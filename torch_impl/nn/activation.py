@@ -3,4 +3,4 @@ from torch.nn import (ELU, GELU, SELU, Hardswish, Hardtanh, LeakyReLU, LogSoftma
                       Softmax, Softplus, Tanh)
 
 __all__ = ["ELU", "GELU", "SELU", "Hardswish", "Hardtanh", "LeakyReLU", "LogSoftmax", "Mish", "PReLU", "ReLU",
-           "Sigmoid", "SiLU", "Softmax", "Softplus", "Tanh"]
+           "SiLU", "Sigmoid", "Softmax", "Softplus", "Tanh"]
