@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from benchmarks.harness import THREADS, measure, set_torch_threads  # before numpy: it pins the BLAS threads
 
-import argparse  # noqa: E402
+# isort: split
 
-import numpy as np  # noqa: E402
+import argparse
 
-from scratch.nn import MultiheadAttention  # noqa: E402
+import numpy as np
+
+from scratch.nn import MultiheadAttention
 
 
 def main(argv=None) -> int:

@@ -17,7 +17,9 @@ with the number of edges, not with N^2.
 """
 from __future__ import annotations
 
-from benchmarks import harness  # noqa: I001  (before numpy: it pins the BLAS threads)
+from benchmarks import harness  # before numpy: it pins the BLAS threads
+
+# isort: split
 
 import argparse
 import json

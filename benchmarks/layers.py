@@ -11,7 +11,9 @@ that nothing accumulates (``scratch.functional`` returns fresh gradients, it nev
 """
 from __future__ import annotations
 
-from benchmarks import harness  # noqa: I001  (before numpy: it pins the BLAS threads)
+from benchmarks import harness  # before numpy: it pins the BLAS threads
+
+# isort: split
 
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -25,11 +25,13 @@ import time
 
 from benchmarks import harness  # first: pins BLAS threads before numpy loads
 
-import numpy as np  # noqa: E402
+# isort: split
 
-import scratch.functional as F  # noqa: E402
-from scratch import fast  # noqa: E402
-from scratch.functional import _recurrent_kernels  # noqa: E402
+import numpy as np
+
+import scratch.functional as F
+from scratch import fast
+from scratch.functional import _recurrent_kernels
 
 
 def blas_core() -> str:

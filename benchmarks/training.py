@@ -20,7 +20,9 @@ float32 and bf16 autocast.
 """
 from __future__ import annotations
 
-from benchmarks import harness  # noqa: I001  (before numpy: it pins the BLAS threads)
+from benchmarks import harness  # before numpy: it pins the BLAS threads
+
+# isort: split
 
 import time
 

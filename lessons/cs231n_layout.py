@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 _CS231N_TO_TORCH = (0, 1, 3, 2)  # torch block j comes from CS231n block _CS231N_TO_TORCH[j]
 
 

@@ -8,12 +8,21 @@ from hypothesis import strategies as st
 
 import scratch.functional as F
 import scratch.nn as nn
-from scratch.functional import _winograd
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import (KERNELS_FORBIDDEN, NUMBA_PATHS, check_function, check_gradcheck, check_module,
-                                  check_state_dict_layout, numba_path, switched, torch_dtype)
+from parity_tests.harness import (
+    KERNELS_FORBIDDEN,
+    NUMBA_PATHS,
+    check_function,
+    check_gradcheck,
+    check_module,
+    check_state_dict_layout,
+    numba_path,
+    switched,
+    torch_dtype,
+)
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, cast, fill, float_arrays, optional, seeds
+from scratch.functional import _winograd
 
 DTYPES = [np.float64, np.float32]
 

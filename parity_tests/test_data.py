@@ -17,8 +17,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import scratch.data as data
-from scratch.data import CharVocab, batches, load_mnist_idx, read_idx, split_indices, write_idx
 from parity_tests.strategies import seeds
+from scratch.data import CharVocab, batches, load_mnist_idx, read_idx, split_indices, write_idx
 
 IDX_TYPES = [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]
 

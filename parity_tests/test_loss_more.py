@@ -16,8 +16,17 @@ import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
 from parity_tests.harness import check_function, check_gradcheck, check_module, check_state_dict_layout
-from parity_tests.strategies import (GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, cast, float_arrays, nudge_away, seeds,
-                                     shapes, sides)
+from parity_tests.strategies import (
+    GRADCHECK_KINDS,
+    KINDS,
+    WELL_CONDITIONED,
+    cast,
+    float_arrays,
+    nudge_away,
+    seeds,
+    shapes,
+    sides,
+)
 
 DTYPES = [np.float64, np.float32]
 REDUCTIONS = ("none", "mean", "sum")

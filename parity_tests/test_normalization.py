@@ -14,10 +14,28 @@ import scratch.functional as F
 import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import (KERNELS_FORBIDDEN, NUMBA_PATHS, assert_close, check_function, check_gradcheck,
-                                  check_module, check_state_dict_layout, numba_path, torch_dtype)
-from parity_tests.strategies import (GRADCHECK_KINDS, KINDS, cast, distinct, fill, float_arrays, optional, seeds,
-                                     with_layout)
+from parity_tests.harness import (
+    KERNELS_FORBIDDEN,
+    NUMBA_PATHS,
+    assert_close,
+    check_function,
+    check_gradcheck,
+    check_module,
+    check_state_dict_layout,
+    numba_path,
+    torch_dtype,
+)
+from parity_tests.strategies import (
+    GRADCHECK_KINDS,
+    KINDS,
+    cast,
+    distinct,
+    fill,
+    float_arrays,
+    optional,
+    seeds,
+    with_layout,
+)
 from parity_tests.tolerances import parity
 
 DTYPES = [np.float64, np.float32]

@@ -14,13 +14,21 @@ from hypothesis import strategies as st
 
 import scratch.functional as F
 import scratch.nn as nn
-from scratch.functional import _pooling_kernels
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import (KERNELS_FORBIDDEN, NUMBA_PATHS, check_function, check_gradcheck, check_module,
-                                  check_state_dict_layout, numba_path)
+from parity_tests.harness import (
+    KERNELS_FORBIDDEN,
+    NUMBA_PATHS,
+    check_function,
+    check_gradcheck,
+    check_module,
+    check_state_dict_layout,
+    numba_path,
+)
 from parity_tests.strategies import KINDS, cast, distinct, fill, float_arrays, seeds, sides
 from parity_tests.tolerances import parity
+from scratch.functional import _pooling_kernels
+
 
 # max_pool2d has two paths: the NumPy code, which is the definition (the default), and the numba kernels
 # (scratch.fast on). Every max_pool2d parity test runs both.

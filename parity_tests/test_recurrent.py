@@ -20,8 +20,14 @@ import scratch.functional as F
 import scratch.nn as nn
 import torch_impl.functional as TF
 import torch_impl.nn as tnn
-from parity_tests.harness import (assert_close, check_function, check_gradcheck, check_module,
-                                  check_state_dict_layout, torch_dtype)
+from parity_tests.harness import (
+    assert_close,
+    check_function,
+    check_gradcheck,
+    check_module,
+    check_state_dict_layout,
+    torch_dtype,
+)
 from parity_tests.strategies import GRADCHECK_KINDS, KINDS, WELL_CONDITIONED, cast, float_arrays, seeds
 from scratch import fast
 from scratch.functional.recurrent import param_names

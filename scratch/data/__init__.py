@@ -10,8 +10,7 @@ The loaders need the ``data`` extra (``pip install -e '.[data]'``); each imports
 Like the rest of ``scratch``, this package never imports torch.
 """
 from scratch.data._common import Split
-from scratch.data.datasets import (DATASETS, Graph, load, load_digits, load_karate_club, load_mnist_sample,
-                                   load_moons)
+from scratch.data.datasets import DATASETS, Graph, load, load_digits, load_karate_club, load_mnist_sample, load_moons
 from scratch.data.loader import batches, num_batches, split_indices
 from scratch.data.mnist_idx import load_mnist_idx, read_idx, write_idx
 from scratch.data.text import CharVocab, Names, load_names, read_names

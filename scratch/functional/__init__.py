@@ -3,26 +3,61 @@
 Each returns ``(y, backward)``: ``backward(dy)`` returns a tuple with one gradient per array argument, in order,
 None where the argument is absent or not differentiable (integer targets, running statistics).
 """
-from scratch.functional.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
-from scratch.functional.activation import hardswish, hardtanh, mish, prelu, selu, softplus
-from scratch.functional.linear import linear
-from scratch.functional.shape import flatten
-from scratch.functional.dropout import dropout
-from scratch.functional.normalization import batch_norm, group_norm, layer_norm
-from scratch.functional.loss import (binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss,
-                                     mse_loss, nll_loss, smooth_l1_loss)
-from scratch.functional.loss import (contrastive_loss, cosine_embedding_loss, cosine_similarity, margin_ranking_loss,
-                                     multi_margin_loss, pairwise_distance, triplet_margin_loss)
-from scratch.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from scratch.functional.conv import conv1d, conv2d, conv_transpose2d
-from scratch.functional.graph import gat_conv, gcn_conv
+from scratch.functional.activation import (
+    elu,
+    gelu,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    mish,
+    prelu,
+    relu,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from scratch.functional.attention import scaled_dot_product_attention, sinusoidal_positional_encoding
-from scratch.functional.embedding import embedding
-from scratch.functional.embedding import embedding_bag
-from scratch.functional.recurrent import (gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh,
-                                          rnn_tanh_cell)
-from scratch.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle
+from scratch.functional.conv import conv1d, conv2d, conv_transpose2d
+from scratch.functional.dropout import dropout
+from scratch.functional.embedding import embedding, embedding_bag
+from scratch.functional.graph import gat_conv, gcn_conv
+from scratch.functional.linear import linear
+from scratch.functional.loss import (
+    binary_cross_entropy_with_logits,
+    contrastive_loss,
+    cosine_embedding_loss,
+    cosine_similarity,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    multi_margin_loss,
+    nll_loss,
+    pairwise_distance,
+    smooth_l1_loss,
+    triplet_margin_loss,
+)
+from scratch.functional.normalization import batch_norm, group_norm, layer_norm
+from scratch.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from scratch.functional.recurrent import (
+    gru,
+    gru_cell,
+    lstm,
+    lstm_cell,
+    rnn_relu,
+    rnn_relu_cell,
+    rnn_tanh,
+    rnn_tanh_cell,
+)
 from scratch.functional.reparam import weight_norm
+from scratch.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle
+from scratch.functional.shape import flatten
 
 __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "contrastive_loss",
            "conv1d", "conv2d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",

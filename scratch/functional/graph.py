@@ -19,8 +19,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from scratch._checks import (check_float, check_grad, check_ndim, check_optional_float, check_positive_int,
-                             fmt_shape)
+from scratch._checks import check_float, check_grad, check_ndim, check_optional_float, check_positive_int, fmt_shape
 from scratch.functional.linear import linear
 
 

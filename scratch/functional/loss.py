@@ -23,7 +23,6 @@ from scipy.special import xlogy
 from scratch._checks import check_dim, check_float, check_grad, check_int_array, check_reduction, fmt_shape
 from scratch.functional.activation import log_softmax, stable_sigmoid
 
-
 # Shared pieces -----------------------------------------------------------------------------------------------------
 
 

@@ -15,8 +15,16 @@ import numpy as np
 
 from scratch._checks import fmt_shape
 from scratch.models.sampling import sample
-from scratch.nn import (Dropout, Embedding, LayerNorm, Linear, Module, PositionalEncoding, TransformerEncoder,
-                        TransformerEncoderLayer)
+from scratch.nn import (
+    Dropout,
+    Embedding,
+    LayerNorm,
+    Linear,
+    Module,
+    PositionalEncoding,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 
 def _encoder(d_model, nhead, num_layers, dim_feedforward, dropout, dtype, rng) -> TransformerEncoder:

@@ -1,9 +1,22 @@
 """Twins of ``scratch.functional.loss``: torch's own functions, and ``contrastive_loss``, which torch lacks, written
 with tensor ops."""
 import torch
-from torch.nn.functional import (binary_cross_entropy_with_logits, cosine_embedding_loss, cosine_similarity,
-                                 cross_entropy, huber_loss, kl_div, l1_loss, margin_ranking_loss, mse_loss,
-                                 multi_margin_loss, nll_loss, pairwise_distance, smooth_l1_loss, triplet_margin_loss)
+from torch.nn.functional import (
+    binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
+    cosine_similarity,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    multi_margin_loss,
+    nll_loss,
+    pairwise_distance,
+    smooth_l1_loss,
+    triplet_margin_loss,
+)
 
 __all__ = ["binary_cross_entropy_with_logits", "contrastive_loss", "cosine_embedding_loss", "cosine_similarity",
            "cross_entropy", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss", "mse_loss", "multi_margin_loss",

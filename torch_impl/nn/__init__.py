@@ -1,26 +1,57 @@
 """Twins of ``scratch.nn``: torch.nn's own modules, name for name."""
-from torch_impl.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
-from torch_impl.nn.activation import SELU, Hardswish, Hardtanh, Mish, PReLU, Softplus
-from torch_impl.nn.container import Sequential
-from torch_impl.nn.linear import Identity, Linear
-from torch_impl.nn.shape import Flatten
-from torch_impl.nn.dropout import Dropout
-from torch_impl.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from torch_impl.nn.loss import (BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
-                                SmoothL1Loss)
-from torch_impl.nn.loss import (ContrastiveLoss, CosineEmbeddingLoss, CosineSimilarity, MarginRankingLoss,
-                                MultiMarginLoss, PairwiseDistance, TripletMarginLoss)
-from torch_impl.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-from torch_impl.nn.conv import Conv1d, Conv2d, ConvTranspose2d
-from torch_impl.nn.graph import GATConv, GCNConv
+from torch_impl.nn import init, utils
+from torch_impl.nn.activation import (
+    ELU,
+    GELU,
+    SELU,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from torch_impl.nn.attention import MultiheadAttention, PositionalEncoding
-from torch_impl.nn.transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
-                                       TransformerEncoderLayer)
-from torch_impl.nn.embedding import Embedding
-from torch_impl.nn.embedding import EmbeddingBag
+from torch_impl.nn.container import Sequential
+from torch_impl.nn.conv import Conv1d, Conv2d, ConvTranspose2d
+from torch_impl.nn.dropout import Dropout
+from torch_impl.nn.embedding import Embedding, EmbeddingBag
+from torch_impl.nn.graph import GATConv, GCNConv
+from torch_impl.nn.linear import Identity, Linear
+from torch_impl.nn.loss import (
+    BCEWithLogitsLoss,
+    ContrastiveLoss,
+    CosineEmbeddingLoss,
+    CosineSimilarity,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MarginRankingLoss,
+    MSELoss,
+    MultiMarginLoss,
+    NLLLoss,
+    PairwiseDistance,
+    SmoothL1Loss,
+    TripletMarginLoss,
+)
+from torch_impl.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from torch_impl.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from torch_impl.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from torch_impl.nn.sampling import PixelShuffle, PixelUnshuffle, Upsample
-from torch_impl.nn import init, utils
+from torch_impl.nn.shape import Flatten
+from torch_impl.nn.transformer import (
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = ["ELU", "GELU", "GRU", "LSTM", "RNN", "SELU", "AdaptiveAvgPool2d", "AvgPool2d", "BCEWithLogitsLoss",
            "BatchNorm1d", "BatchNorm2d", "ContrastiveLoss", "Conv1d", "Conv2d", "ConvTranspose2d",

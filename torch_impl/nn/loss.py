@@ -1,8 +1,21 @@
 """Twins of ``scratch.nn.loss``: torch.nn's own modules, and ``ContrastiveLoss``, which torch lacks."""
 import torch
-from torch.nn import (BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarity, CrossEntropyLoss, HuberLoss,
-                      KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, MultiMarginLoss, NLLLoss, PairwiseDistance,
-                      SmoothL1Loss, TripletMarginLoss)
+from torch.nn import (
+    BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
+    CosineSimilarity,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MarginRankingLoss,
+    MSELoss,
+    MultiMarginLoss,
+    NLLLoss,
+    PairwiseDistance,
+    SmoothL1Loss,
+    TripletMarginLoss,
+)
 
 from torch_impl.functional.loss import contrastive_loss
 
