@@ -44,12 +44,12 @@ def main(argv=None) -> int:
           f"{THREADS} threads")
     print(f"{'need_weights':>12s} {'numpy ms':>10s} {'torch ms':>10s} {'ratio':>7s}")
     for need_weights in (False, True):
-        def numpy_step():
+        def numpy_step(need_weights=need_weights):
             layer.zero_grad()
             (out, weights), backward = layer(x, x, x, need_weights=need_weights)
             backward((dy, None))
 
-        def torch_step():
+        def torch_step(need_weights=need_weights):
             twin.zero_grad(set_to_none=True)
             xt = x_t.clone().requires_grad_(True)
             out, _ = twin(xt, xt, xt, need_weights=need_weights)

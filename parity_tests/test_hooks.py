@@ -213,10 +213,10 @@ def test_hooks_on_one_module_run_in_registration_order_and_prepend_puts_one_firs
     for layer in (nn.Linear(2, 2, dtype=np.float64), torch.nn.Linear(2, 2).double()):
         order = []
         for tag in ("a", "b"):
-            layer.register_forward_hook(lambda m, i, o, tag=tag: order.append("f" + tag))
-            layer.register_full_backward_hook(lambda m, gi, go, tag=tag: order.append("b" + tag))
-        layer.register_forward_hook(lambda m, i, o: order.append("fc"), prepend=True)
-        layer.register_full_backward_hook(lambda m, gi, go: order.append("bc"), prepend=True)
+            layer.register_forward_hook(lambda m, i, o, tag=tag, order=order: order.append("f" + tag))
+            layer.register_full_backward_hook(lambda m, gi, go, tag=tag, order=order: order.append("b" + tag))
+        layer.register_forward_hook(lambda m, i, o, order=order: order.append("fc"), prepend=True)
+        layer.register_full_backward_hook(lambda m, gi, go, order=order: order.append("bc"), prepend=True)
         x = np.ones((1, 2))
         if isinstance(layer, torch.nn.Module):
             layer(torch.from_numpy(x).requires_grad_()).backward(torch.ones(1, 2, dtype=torch.float64))
@@ -260,7 +260,7 @@ def test_a_hook_removed_after_forward_still_fires_for_that_call_as_in_torch():
     for layer, x in ((nn.Linear(2, 2, dtype=np.float64), np.ones((1, 2))),
                      (torch.nn.Linear(2, 2).double(), torch.ones(1, 2, dtype=torch.float64, requires_grad=True))):
         calls = []
-        handle = layer.register_full_backward_hook(lambda m, gi, go: calls.append(1))
+        handle = layer.register_full_backward_hook(lambda m, gi, go, calls=calls: calls.append(1))
         if isinstance(layer, torch.nn.Module):
             y = layer(x)
             handle.remove()

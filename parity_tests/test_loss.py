@@ -155,8 +155,8 @@ def test_regression_kinks_match_torch(name):
     for opts in hyperparameters.get(name, [{}]):
         for reduction in REDUCTIONS:
             kw = dict(opts, reduction=reduction)
-            check_function(name, lambda x, t: getattr(F, name)(x, t, **kw), lambda x, t: getattr(TF, name)(x, t, **kw),
-                           [x, t], seed=1)
+            check_function(name, lambda x, t, kw=kw: getattr(F, name)(x, t, **kw),
+                           lambda x, t, kw=kw: getattr(TF, name)(x, t, **kw), [x, t], seed=1)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -69,7 +69,7 @@ CASES = {
 def replayable_dropout(np_model, torch_model):
     """Let the twins draw identical dropout: torch's encoder layers get mask-replaying Dropouts, and attention-weight
     dropout is switched off on both sides (torch draws those masks inside its attention kernel, out of reach)."""
-    for name, m in list(torch_model.named_modules()):
+    for _, m in list(torch_model.named_modules()):
         for child_name, child in list(m.named_children()):
             if type(child) is torch.nn.Dropout:
                 setattr(m, child_name, SharedMaskDropout(child.p))

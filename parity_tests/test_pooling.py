@@ -422,7 +422,7 @@ def test_pooling_bad_arguments_and_gradients():
             call(_X, -1)
         with pytest.raises(ValueError, match=rf"{layer} expected an input with non-empty H and W"):
             call(np.zeros((1, 1, 0, 3)), 1)
-    for name, (y, backward) in [("max_pool2d", F.max_pool2d(_X, 2)), ("avg_pool2d", F.avg_pool2d(_X, 2)),
+    for name, (_, backward) in [("max_pool2d", F.max_pool2d(_X, 2)), ("avg_pool2d", F.avg_pool2d(_X, 2)),
                                 ("adaptive_avg_pool2d", F.adaptive_avg_pool2d(_X, 2))]:
         with pytest.raises(ValueError, match=rf"{name}.backward expected dy of shape \(2, 3, 2, 2\)"
                                              r".*got \(2, 3, 4, 4\)"):

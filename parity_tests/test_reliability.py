@@ -272,8 +272,8 @@ def test_cross_entropy_with_zero_classes_matches_torch(reduction, label_smoothin
 def test_flatten_of_an_empty_batch_matches_torch():
     # reshape(N, -1) cannot infer -1 when N is 0: the merged size is written out.
     for shape, start, end in [((0, 3, 4), 1, -1), ((0, 3, 4), 0, -1), ((3, 0, 4), 0, 1), ((2, 3, 0, 5), 1, 2)]:
-        check_function("flatten", lambda x: F.flatten(x, start, end), lambda x: torch.flatten(x, start, end),
-                       [np.zeros(shape)])
+        check_function("flatten", lambda x, start=start, end=end: F.flatten(x, start, end),
+                       lambda x, start=start, end=end: torch.flatten(x, start, end), [np.zeros(shape)])
         y, _ = nn.Flatten(start, end)(np.zeros(shape))
         assert y.shape == torch.flatten(torch.zeros(shape), start, end).shape
 

@@ -271,7 +271,7 @@ def _nn_model(fixed_hidden=False, keep_updates=True):
     def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
         n_x, hidden, n_y = ref.layer_sizes(X, Y)
         parameters = ref.initialize_parameters(n_x, hidden if fixed_hidden else n_h, n_y)
-        for i in range(num_iterations):
+        for _ in range(num_iterations):
             A2, cache = ref.forward_propagation(X, parameters)
             grads = ref.backward_propagation(parameters, cache, X, Y)
             updated = ref.update_parameters(parameters, grads)
