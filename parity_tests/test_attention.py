@@ -104,7 +104,9 @@ def sdpa_term_sizes(q, k, v, scale):
     such a draw fails at random against a bound scaled by the result alone.
     """
     c = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
-    size = lambda a: float(np.max(np.abs(a))) if a.size else 0.0
+
+    def size(a):
+        return float(np.max(np.abs(a))) if a.size else 0.0
 
     def sizes(dys):
         dp = v.shape[-1] * size(dys[0]) * size(v)
@@ -141,7 +143,10 @@ def test_sdpa_saturated_softmax_matches_torch():
 @example(case=(np.ones((1, 1)), np.ones((1, 1)), np.ones((1, 1)), None, False, None), seed=0)  # one query, one key
 def test_sdpa_gradcheck(case, seed):
     q, k, v, mask, is_causal, scale = case
-    fn = lambda q, k, v: _drop_mask_grad(F.scaled_dot_product_attention(q, k, v, mask, 0.0, is_causal, scale=scale))
+
+    def fn(q, k, v):
+        return _drop_mask_grad(F.scaled_dot_product_attention(q, k, v, mask, 0.0, is_causal, scale=scale))
+
     check_gradcheck("scaled_dot_product_attention", fn, q, k, v, seed=seed)
 
 
@@ -279,7 +284,7 @@ def mha_3d_mask_case(mask_dtype, need_weights: bool):
     query, key, value = (rng.standard_normal((T, N, E)) for T in (L, S, S))
     mask = rng.random((N * H, L, S)) < 0.5
     mask[..., 0] = False
-    if mask_dtype != bool:
+    if mask_dtype is not bool:
         mask = np.where(mask, -np.inf, rng.standard_normal(mask.shape))
     ctor = dict(embed_dim=E, num_heads=H, bias=True, batch_first=False)
     return ctor, (query, key, value, None, need_weights, mask, False)

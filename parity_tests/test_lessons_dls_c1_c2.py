@@ -545,7 +545,10 @@ def test_c2w1_regularization_adapters_follow_the_course_equations(seed, n, m, la
     from lessons.reference.dls import c2
 
     X, Y, p = _three_layers(seed, [*n, 1], m)
-    relu = lambda z: np.maximum(z, 0)
+
+    def relu(z):
+        return np.maximum(z, 0)
+
     Z1 = p["W1"] @ X + p["b1"]
     A1 = relu(Z1)
     Z2 = p["W2"] @ A1 + p["b2"]
@@ -584,7 +587,10 @@ def test_c2w1_regularization_adapters_follow_the_course_equations(seed, n, m, la
 def _course_forward_propagation_n(X, Y, parameters):
     """The course's given forward, in its own NumPy arithmetic (np.dot, the cost as a sum of logs times 1/m)."""
     m = X.shape[1]
-    relu = lambda z: np.maximum(0, z)
+
+    def relu(z):
+        return np.maximum(0, z)
+
     A1 = relu(np.dot(parameters["W1"], X) + parameters["b1"])
     A2 = relu(np.dot(parameters["W2"], A1) + parameters["b2"])
     A3 = 1 / (1 + np.exp(-(np.dot(parameters["W3"], A2) + parameters["b3"])))
