@@ -644,8 +644,11 @@ def test_c2w1_gradient_check_n_follows_the_course_equations(seed, m):
     for k, v in _course_three_layer_backward(X, Y, p, None, A).items():
         np.testing.assert_allclose(grads[k], v, rtol=1e-9, atol=1e-12)
     # central differences with a larger step: the difference is the step's truncation error (larger where a step
-    # crosses a relu's kink), far from the size of a wrong gradient
-    assert c2.gradient_check_n(p, grads, X, Y, epsilon=1e-4) < 1e-3
+    # crosses a relu's kink), far from the size of a wrong gradient. Where the output has saturated on its label
+    # (dZ3 ~ 1e-11) the whole gradient is rounding-sized and a relative difference measures only noise: skipped.
+    gradient_norm = np.sqrt(sum(float(np.sum(grads[k] ** 2)) for k in grads if k.startswith(("dW", "db"))))
+    if gradient_norm > 1e-6:
+        assert c2.gradient_check_n(p, grads, X, Y, epsilon=1e-4) < 1e-3
 
 
 # ================================================================================================================
