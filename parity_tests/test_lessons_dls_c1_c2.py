@@ -513,8 +513,10 @@ def _three_layers(seed, n, m):
     X = values(seed, (n[0], m))
     p = {}
     for l in (1, 2, 3):
-        p[f"W{l}"] = values(seed + l, (n[l], n[l - 1]))
-        p[f"b{l}"] = values(seed + 10 + l, (n[l], 1)) + 0.00005
+        # A quarter of the grid's +-2: three layers of +-2 weights drive the sigmoid to exactly 0 or 1 (log(0)).
+        # W1 X then lies on a lattice of 0.0025 * 0.01 = 2.5e-5, and the bias's 1e-5 keeps Z1 off relu's kink at 0.
+        p[f"W{l}"] = values(seed + l, (n[l], n[l - 1])) / 4
+        p[f"b{l}"] = values(seed + 10 + l, (n[l], 1)) + 0.00001
     Y = (values(seed + 20, (1, m)) > 0).astype(np.int64)
     return X, Y, p
 
@@ -646,8 +648,10 @@ def test_c2w1_gradient_check_n_follows_the_course_equations(seed, m):
     # central differences with a larger step: the difference is the step's truncation error (larger where a step
     # crosses a relu's kink), far from the size of a wrong gradient. Where the output has saturated on its label
     # (dZ3 ~ 1e-11) the whole gradient is rounding-sized and a relative difference measures only noise: skipped.
+    # A pre-activation within reach of the step (|dZ| up to eps * sum|input|) puts a relu kink inside the difference.
+    near_kink = min(float(np.abs(cache[0]).min()), float(np.abs(cache[4]).min())) < 1e-4 * 20
     gradient_norm = np.sqrt(sum(float(np.sum(grads[k] ** 2)) for k in grads if k.startswith(("dW", "db"))))
-    if gradient_norm > 1e-6:
+    if gradient_norm > 1e-6 and not near_kink:
         assert c2.gradient_check_n(p, grads, X, Y, epsilon=1e-4) < 1e-3
 
 
