@@ -133,9 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --resume: continue even with changed settings or checkpoints from another run")
     p.add_argument("--init-from", default=None, help="start both sides from this checkpoint's weights (either side's)")
     p.add_argument("--init", default="default", choices=tasks.INITS,
-                   help="redraw the Linear and Conv weights: kaiming (N(0, gain^2/fan_in), the activation's gain) or "
-                        "bad (N(0, 1) whatever the fan-in, which saturates tanh and sigmoid units); default keeps "
-                        "the layers' own")
+                   help="the Linear and Conv weights: default (each layer's own, U(+-1/sqrt(fan_in))), kaiming "
+                        "(N(0, gain^2/fan_in), the activation's gain) or bad (N(0, 1) whatever the fan-in, which "
+                        "saturates tanh and sigmoid units)")
     p.add_argument("--activation", default=None, choices=["relu", "tanh", "sigmoid"],
                    help="mlp only: the hidden layers' activation (default: relu)")
     p.add_argument("--hidden", type=positive_int, nargs="+", default=None, metavar="SIZE",
@@ -223,8 +223,10 @@ def print_diagnostics(out: str, diagnostics, histories: dict) -> None:
     for side, rec in diagnostics.recorders.items():
         train = sum(h["seconds"] for h in histories.get(side, []))
         share = f" ({100 * rec.seconds / train:.1f}% of {train:.1f}s training)" if train > 0 else ""
-        flags = "; ".join(f"step {step}: {name} ({module}) {100 * value:.0f}% {what}"
-                          for step, name, module, what, value in rec.flags())
+        by_step = {}
+        for step, name, module, what, value in rec.flags():
+            by_step.setdefault(step, []).append(f"{name} ({module}) {100 * value:.0f}% {what}")
+        flags = "; ".join(f"step {step}: {', '.join(found)}" for step, found in by_step.items())
         print(f"diagnostics [{side}]: {len(rec.records)} records, {rec.seconds:.2f}s recording{share}; "
               f"{'flagged: ' + flags if flags else 'no layer saturated or dead'}")
     print(f"diagnostics: {os.path.join(out, DIAGNOSTICS_PLOT)}; {diagnostics.path}")
