@@ -223,6 +223,19 @@ def test_resume_keeps_the_records_of_the_epochs_done(tmp_path):
     assert steps == list(range(0, 46, 10))
 
 
+def test_resume_refuses_a_changed_init_and_takes_diagnostics_turned_on(tmp_path, capsys):
+    common = ["--model", "mlp", "--data", "digits", "--out", str(tmp_path), "--no-progress", "--dtype", "float64",
+              "--side", "numpy", "--hidden", "8", "--epochs", "1"]
+    assert cli.main([*common, "--init", "bad"]) == 0
+    with open(tmp_path / "run.json") as f:
+        settings = json.load(f)["settings"]
+    assert settings["init"] == "bad" and "diagnostics" not in settings and "activation" not in settings
+    capsys.readouterr()
+    assert cli.main([*common, "--resume"]) == 2  # --init default is another initialisation
+    assert "--init" in capsys.readouterr().err
+    assert cli.main([*common, "--init", "bad", "--resume", "--diagnostics"]) == 0  # it watches, changes nothing
+
+
 def test_options_that_cannot_be_honoured_are_refused_before_any_work(tmp_path, capsys):
     base = ["--data", "mnist_sample", "--out", str(tmp_path), "--epochs", "1"]
     assert cli.main(["--model", "lenet5", *base, "--activation", "tanh"]) == 2

@@ -10,7 +10,9 @@ One file per job:
 - ``runs``: the run folder: its lock, run.json, checkpoint paths, atomic writes, cleaning for a new run, --resume's
   checks;
 - ``metrics``: metrics.json, metrics.csv and the printed summary;
-- ``plots``: curves.png and reconstructions.png (the only module that imports matplotlib, when it draws);
+- ``diagnostics``: the --diagnostics recorder (per layer and parameter, both sides), diagnostics.json;
+- ``plots``: curves.png, reconstructions.png and diagnostics.png (the only module that imports matplotlib, when it
+  draws);
 - ``sampling``: words sampled from both sides' character models, an autoencoder's reconstructions.
 
 The names below are the ones scripts use (``benchmarks``, the tests): build a side as the command does and step it.
