@@ -185,7 +185,7 @@ def plot_diagnostics(path: str, diagnostics: dict, title: str) -> bool:
                         marker="o" if len(steps) == 1 else None, **style[side])
     ax.axhline(-3, color="0.4", ls="--", lw=1, label="-3: a step moves the weights by about 1/1000")
     ax.set(title="update-to-data ratio per weight", xlabel="step", ylabel="log10(std(update) / std(weight))")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7 if len(weights) <= 6 else 6, ncol=1 if len(weights) <= 6 else 2)  # a ResNet has 10
     fig.suptitle(f"{title}\n{' and '.join(sides)}"
                  + (": NumPy wide and pale, PyTorch thin on top, one colour per layer" if len(sides) == 2 else ""))
     fig.tight_layout()
