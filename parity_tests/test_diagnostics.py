@@ -254,3 +254,13 @@ def test_the_mlp_activation_changes_no_state_dict_key_and_relu_stays_the_default
         np.testing.assert_array_equal(value, tanh.state_dict()[key])
     with pytest.raises(ValueError, match="activation"):
         MLP(64, (32,), 10, activation="swish")
+
+
+def test_the_overhead_benchmark_times_plain_and_recorded_steps_on_both_sides():
+    from benchmarks.diagnostics_overhead import measure
+
+    result = measure(["--model", "mlp", "--data", "digits", "--hidden", "8"], pairs=3)
+    for side in ("numpy", "torch"):
+        s = result[side]
+        assert s["plain_step_s"] > 0 and s["recorded_step_s"] > 0
+        assert s["overhead"][50] == pytest.approx(s["overhead"][1] / 50)
