@@ -12,8 +12,8 @@ recomputed every call as PyG does without ``cached=True``), the sparse product, 
 backwards). The hand-written twin ``torch_impl.functional.gcn_conv`` (gather + ``index_add_``) is timed as well.
 
 Peak memory is measured in a fresh subprocess per side and size (the peak resident set size during one forward +
-backward, minus the resident set size once the inputs exist), for edge counts 1/4, 1/2 and 1 times the main size, to show it grows linearly
-with the number of edges, not with N^2.
+backward, minus the resident set size once the inputs exist), for edge counts 1/4, 1/2 and 1 times the main size, to
+show it grows linearly with the number of edges, not with N^2.
 """
 from __future__ import annotations
 

@@ -126,7 +126,8 @@ def markdown(results: dict) -> str:
     out += [f"- **{u['name']}**: {u['reason']}" for u in results.get("unavailable", [])] or ["(nothing)"]
     if results.get("throughput"):
         out += ["", "## GPU training throughput (PyTorch trainer, samples per second)", "",
-                "| model | data | device | precision | torch.compile | batch | samples/s | warm-up s |", "|" + "---|" * 8]
+                "| model | data | device | precision | torch.compile | batch | samples/s | warm-up s |",
+                "|" + "---|" * 8]
         for r in results["throughput"]:
             speed = f"ERROR {r['error']}" if r.get("error") else f"{r['samples_per_s']:,.0f}"
             warm = "" if r.get("error") else f"{r['warmup_s']:.1f}"

@@ -7,7 +7,8 @@ The course (Course 5, week 1) keeps examples in columns and time last, and names
   ``Wya (n_y, n_a)``, ``by (n_y, 1)``: ``a_next = tanh(Waa a_prev + Wax x_t + ba)``, ``y_t = softmax(Wya a_next + by)``;
 - the LSTM's gates each have one weight over the stacked ``concat = [a_prev; x_t]`` (hidden state FIRST):
   ``Wf, Wi, Wc, Wo`` of shape ``(n_a, n_a + n_x)`` and biases ``bf, bi, bc, bo`` of shape ``(n_a, 1)``, with
-  ``c_next = f * c_prev + i * tanh(Wc concat + bc)`` and ``a_next = o * tanh(c_next)``; output ``Wy (n_y, n_a)``, ``by``.
+  ``c_next = f * c_prev + i * tanh(Wc concat + bc)`` and ``a_next = o * tanh(c_next)``; output ``Wy (n_y, n_a)``,
+  ``by``.
 
 torch keeps rows as examples and time first (``(T, N, features)``), splits each gate's weight into the part that
 multiplies the input (``weight_ih``) and the part that multiplies the hidden state (``weight_hh``), stacks the LSTM's

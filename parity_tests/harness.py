@@ -284,7 +284,8 @@ def check_state_dict_layout(layer: str, np_module, torch_module) -> None:
     sd, sd_t = np_module.state_dict(), torch_module.state_dict()
     assert list(sd) == list(sd_t), f"{layer}: state_dict keys {list(sd)} != torch's {list(sd_t)}"
     for k in sd:
-        assert tuple(sd[k].shape) == tuple(sd_t[k].shape), f"{layer}: {k} shape {sd[k].shape} != torch's {tuple(sd_t[k].shape)}"
+        assert tuple(sd[k].shape) == tuple(sd_t[k].shape), (
+            f"{layer}: {k} shape {sd[k].shape} != torch's {tuple(sd_t[k].shape)}")
         assert sd[k].dtype == sd_t[k].numpy().dtype, f"{layer}: {k} dtype {sd[k].dtype} != torch's {sd_t[k].dtype}"
     before = {k: np.array(v, copy=True) for k, v in sd.items()}
     copy_weights(np_module, torch_module)  # numpy -> torch

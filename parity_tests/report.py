@@ -8,8 +8,8 @@ Usage::
 
 Columns: examples compared with torch; the largest forward and gradient errors in float64 and float32, each
 ``max|numpy - torch| / max(1, max|torch|)`` over all examples; gradcheck examples and the largest absolute error of
-the NumPy backward against float64 central differences (the check allows ``1e-6 + 1e-5 |numeric|``); pass or FAIL. The exit status is non-zero
-if any test failed. The planted-bug check is separate: ``python -m parity_tests.mutation``.
+the NumPy backward against float64 central differences (the check allows ``1e-6 + 1e-5 |numeric|``); pass or FAIL.
+The exit status is non-zero if any test failed. The planted-bug check is separate: ``python -m parity_tests.mutation``.
 """
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def format_table(rows: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m parity_tests.report", description=__doc__.split("\n\n")[0],
-                                     epilog=__doc__.split("\n\n", 2)[2], formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     epilog=__doc__.split("\n\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="ci", choices=["dev", "ci", "thorough"],
                         help="hypothesis profile: examples per test (default: ci)")
     parser.add_argument("-k", dest="select", default=None, help="pytest -k expression selecting tests")

@@ -153,7 +153,8 @@ def test_orthogonal(shape, gain, seed):
     rec.examples += 1
     try:
         x = init.orthogonal_(np.empty(shape), gain, rng=np.random.default_rng(seed))
-        t = tinit.orthogonal_(torch.empty(shape, dtype=torch.float64), gain, generator=torch.Generator().manual_seed(seed))
+        t = tinit.orthogonal_(torch.empty(shape, dtype=torch.float64), gain,
+                              generator=torch.Generator().manual_seed(seed))
         for side, w in (("numpy", x), ("torch", t.numpy())):
             q = w.reshape(rows, cols) / gain
             gram = q @ q.T if rows <= cols else q.T @ q

@@ -178,7 +178,8 @@ def test_temporal_affine_backward_passes_the_course_gradient_check():
 
 def _captioning_loss(cell_type, features, captions, params, null=0):
     """CaptioningRNN.loss of the assignment, composed from the reference layers: project the image features to h0,
-    embed ``captions[:, :-1]``, run the RNN or LSTM, score every step, and the masked loss against ``captions[:, 1:]``."""
+    embed ``captions[:, :-1]``, run the RNN or LSTM, score every step, and the masked loss against
+    ``captions[:, 1:]``."""
     captions_in, captions_out = captions[:, :-1], captions[:, 1:]
     mask = captions_out != null
     h0 = features @ params["W_proj"] + params["b_proj"]

@@ -91,7 +91,8 @@ def test_cosine_similarity_matches_torch(dtype, case, data, seed):
     # one element; float32 rounding follows those terms, not the (vanishing) result.
     # (float64 needs no such allowance.)
     def term_sizes(dys):
-        return {i: float(np.max(np.abs(dys[0]), initial=0.0)) / smallest_norm(x, dim, eps) for i, x in enumerate((x1, x2))}
+        return {i: float(np.max(np.abs(dys[0]), initial=0.0)) / smallest_norm(x, dim, eps)
+                for i, x in enumerate((x1, x2))}
 
     check_function("cosine_similarity", lambda a, b: F.cosine_similarity(a, b, dim, eps),
                    lambda a, b: TF.cosine_similarity(a, b, dim, eps), [x1, x2], seed=seed,
@@ -197,7 +198,8 @@ def test_cosine_embedding_loss_matches_torch(dtype, case, margin, seed):
     x1, x2, t, reduction = case
     # float32: as cosine_similarity's, each gradient is a difference of terms of size |dl| / ||x||
     def term_sizes(dys):
-        return {i: float(np.max(np.abs(dys[0]), initial=0.0)) / smallest_norm(x, -1, 1e-6) for i, x in enumerate((x1, x2))}
+        return {i: float(np.max(np.abs(dys[0]), initial=0.0)) / smallest_norm(x, -1, 1e-6)
+                for i, x in enumerate((x1, x2))}
 
     check_function("cosine_embedding_loss",
                    lambda a, b, t: F.cosine_embedding_loss(a, b, t, margin, reduction=reduction),
@@ -359,8 +361,8 @@ def test_distance_modules_match_torch(dtype, case, p, keepdim, seed):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@given(triplet=triplet_case(WELL_CONDITIONED), pair=labelled_pair_case([1, -1], label_dtypes=(np.int64,)), mm=multi_margin_case(),
-       seed=seeds)
+@given(triplet=triplet_case(WELL_CONDITIONED), pair=labelled_pair_case([1, -1], label_dtypes=(np.int64,)),
+       mm=multi_margin_case(), seed=seeds)
 def test_loss_more_modules_match_torch(dtype, triplet, pair, mm, seed):
     a, pos, neg, opts = triplet
     a, pos, neg = (cast(v, dtype) for v in (a, pos, neg))
@@ -391,7 +393,8 @@ def test_loss_more_state_dict_layout():
         ("CosineEmbeddingLoss", nn.CosineEmbeddingLoss(), tnn.CosineEmbeddingLoss()),
         ("MarginRankingLoss", nn.MarginRankingLoss(), tnn.MarginRankingLoss()),
         ("MultiMarginLoss", nn.MultiMarginLoss(), tnn.MultiMarginLoss()),
-        ("MultiMarginLoss", nn.MultiMarginLoss(weight=w.copy()), tnn.MultiMarginLoss(weight=torch.from_numpy(w.copy()))),
+        ("MultiMarginLoss", nn.MultiMarginLoss(weight=w.copy()),
+         tnn.MultiMarginLoss(weight=torch.from_numpy(w.copy()))),
         ("ContrastiveLoss", nn.ContrastiveLoss(), tnn.ContrastiveLoss()),
     ]
     for name, module, twin in pairs:
@@ -455,6 +458,6 @@ def test_margin_ranking_loss_refuses_to_broadcast_unlike_torch():
     # The documented difference, as every pointwise loss here: torch broadcasts (3,) against (1,); we raise.
     x = np.zeros(3)
     assert TF.margin_ranking_loss(torch.zeros(3), torch.zeros(1), torch.ones(3)).shape == ()
-    with pytest.raises(ValueError, match=r"margin_ranking_loss expected input1 and input2 and target of one shape \(no broadcasting\), "
-                                         r"got input1 \(3,\), input2 \(1,\), target \(3,\)"):
+    with pytest.raises(ValueError, match=r"margin_ranking_loss expected input1 and input2 and target of one shape "
+                                         r"\(no broadcasting\), got input1 \(3,\), input2 \(1,\), target \(3,\)"):
         F.margin_ranking_loss(x, np.zeros(1), np.ones(3))

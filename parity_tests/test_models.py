@@ -125,13 +125,14 @@ def test_twins_follow_the_same_loss_curve(name):
         rec.examples += 1
         err = abs(float(loss) - t_loss.item())
         rec.forward_error["float64"] = max(rec.forward_error.get("float64", 0.0), err)
-        assert err <= 1e-8 * max(1.0, abs(t_loss.item())), f"{name} step {step}: loss {float(loss)!r} vs torch {t_loss.item()!r}"
+        assert err <= 1e-8 * max(1.0, abs(t_loss.item())), \
+            f"{name} step {step}: loss {float(loss)!r} vs torch {t_loss.item()!r}"
         losses.append(float(loss))
 
     torch_state = torch_model.state_dict()
     for key, value in np_model.state_dict().items():
-        rec.gradient_error["float64"] = max(rec.gradient_error.get("float64", 0.0),
-                                            assert_close(value, torch_state[key].numpy(), f"{name} {key} after training"))
+        err = assert_close(value, torch_state[key].numpy(), f"{name} {key} after training")
+        rec.gradient_error["float64"] = max(rec.gradient_error.get("float64", 0.0), err)
     assert len(set(np.round(losses, 6))) > 1, "the loss never moved: the test would pass a model that does not train"
 
 

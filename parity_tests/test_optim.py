@@ -293,7 +293,8 @@ def test_state_dict_layout_is_torchs():
     assert list(sd) == ["state", "param_groups"]
     assert list(sd["state"]) == [0]  # b had no gradient yet: no state, as in torch
     assert sorted(sd["state"][0]) == ["exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"]
-    assert sd["state"][0]["step"].dtype == np.float32 and sd["state"][0]["step"].shape == () and sd["state"][0]["step"] == 1
+    step = sd["state"][0]["step"]
+    assert step.dtype == np.float32 and step.shape == () and step == 1
     assert [g["params"] for g in sd["param_groups"]] == [[0], [1]]
     assert [g["weight_decay"] for g in sd["param_groups"]] == [0.5, 0.0]
     assert sd["param_groups"][1]["lr"] == 0.1  # filled in from the defaults
@@ -361,7 +362,8 @@ def test_clip_grad_norm_nonfinite():
         p, tp = Parameter(np.zeros(2)), torch.nn.Parameter(torch.zeros(2, dtype=torch.float64))
         p.grad, tp.grad = np.array([1.0, bad]), torch.tensor([1.0, bad], dtype=torch.float64)
         for fn, param in ((clip_grad_norm_, p), (torch_clip_grad_norm_, tp)):
-            with pytest.raises(RuntimeError, match="total norm of order 2.0 for gradients from `parameters` is non-finite"):
+            with pytest.raises(RuntimeError,
+                               match="total norm of order 2.0 for gradients from `parameters` is non-finite"):
                 fn([param], 1.0, error_if_nonfinite=True)
         # Without the error both scale by a non-finite factor and return the same norm.
         total, total_t = clip_grad_norm_([p], 1.0), torch_clip_grad_norm_([tp], 1.0)

@@ -128,14 +128,17 @@ def test_sampling_state_dict_and_repr():
         layer, twin = make(nn), make(tnn)
         check_state_dict_layout(type(layer).__name__, layer, twin)
         assert repr(layer) == repr(twin)
-    assert nn.Upsample(scale_factor=2).scale_factor == 2.0 and nn.Upsample(scale_factor=(1, 2)).scale_factor == (1.0, 2.0)
+    assert nn.Upsample(scale_factor=2).scale_factor == 2.0
+    assert nn.Upsample(scale_factor=(1, 2)).scale_factor == (1.0, 2.0)
 
 
 def test_sampling_bad_input():
     x = np.zeros((1, 1, 3, 3))
-    with pytest.raises(ValueError, match=r"interpolate expected input of shape \(N, C, H, W\) \(4 dims\), got shape \(3, 3\)"):
+    with pytest.raises(ValueError, match=r"interpolate expected input of shape \(N, C, H, W\) \(4 dims\), "
+                                         r"got shape \(3, 3\)"):
         F.interpolate(np.zeros((3, 3)), size=2)
-    with pytest.raises(ValueError, match="interpolate expected only one of size or scale_factor to be defined, got both"):
+    with pytest.raises(ValueError,
+                       match="interpolate expected only one of size or scale_factor to be defined, got both"):
         F.interpolate(x, size=2, scale_factor=2)
     with pytest.raises(ValueError, match="interpolate expected either size or scale_factor"):
         F.interpolate(x)
@@ -155,7 +158,8 @@ def test_sampling_bad_input():
     with pytest.raises(ValueError, match=r"pixel_shuffle expected the channel dim \(-3\) divisible by "
                                          r"upscale_factor\^2 = 4, got input of shape \(1, 5, 2, 2\)"):
         F.pixel_shuffle(np.zeros((1, 5, 2, 2)), 2)
-    with pytest.raises(ValueError, match=r"pixel_shuffle expected input of shape \(\*, C\*r\^2, H, W\) \(at least 3 dims\)"):
+    with pytest.raises(ValueError, match=r"pixel_shuffle expected input of shape \(\*, C\*r\^2, H, W\) "
+                                         r"\(at least 3 dims\)"):
         F.pixel_shuffle(np.zeros((4, 4)), 2)
     with pytest.raises(ValueError, match=r"pixel_unshuffle expected H and W divisible by downscale_factor = 2, "
                                          r"got input of shape \(1, 1, 3, 4\)"):
@@ -163,5 +167,6 @@ def test_sampling_bad_input():
     with pytest.raises(ValueError, match="pixel_shuffle expected upscale_factor to be a positive int, got 0"):
         F.pixel_shuffle(np.zeros((1, 1, 2, 2)), 0)
     y, backward = F.interpolate(x.astype(np.float32), scale_factor=2)
-    with pytest.raises(TypeError, match=r"interpolate.backward expected dy of dtype float32 \(the output's\), got float64"):
+    with pytest.raises(TypeError,
+                       match=r"interpolate.backward expected dy of dtype float32 \(the output's\), got float64"):
         backward(np.zeros((1, 1, 6, 6)))

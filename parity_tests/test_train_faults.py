@@ -160,7 +160,7 @@ def test_resume_without_a_run_is_refused(tmp_path, capsys):
     assert "--force-resume goes with --resume" in capsys.readouterr().err
 
 
-# Damaged checkpoints ---------------------------------------------------------------------------------------------------
+# Damaged checkpoints --------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def good_checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp("ckpt") / "good.npz"
@@ -197,7 +197,7 @@ def test_resume_from_a_damaged_checkpoint_names_it(tmp_path, capsys):
     assert err == f"error: load_checkpoint: {path} is truncated (the archive's directory, at its end, is missing)\n"
 
 
-# Two runs, one folder --------------------------------------------------------------------------------------------------
+# Two runs, one folder -------------------------------------------------------------------------------------------------
 def test_a_second_run_into_a_busy_folder_names_the_process(tmp_path, capsys):
     out = tmp_path / "run"
     out.mkdir()
@@ -243,7 +243,7 @@ def test_atomic_writes_from_threads_never_share_a_temporary_file(tmp_path):
     assert len(set(Path(path).read_text().splitlines())) == 1 and os.listdir(tmp_path) == ["metrics.json"]
 
 
-# Options, checked before any work ---------------------------------------------------------------------------------------
+# Options, checked before any work -------------------------------------------------------------------------------------
 def _no_work(monkeypatch):
     """Fail the test if the command loads data or trains."""
     def forbidden(*args, **kwargs):
@@ -300,7 +300,7 @@ def test_model_without_its_data_lists_the_datasets_that_fit(capsys):
                    "names\n"), err
 
 
-# A NaN on the held-out data ---------------------------------------------------------------------------------------------
+# A NaN on the held-out data -------------------------------------------------------------------------------------------
 def test_non_finite_test_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch, capsys):
     out = tmp_path / "run"
     evaluate, calls = scratch.train.NumpyTrainer.evaluate, []
@@ -318,7 +318,7 @@ def test_non_finite_test_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path,
     assert epoch_of(out / "numpy" / "last.npz") == 1
 
 
-# What the command prints and draws -------------------------------------------------------------------------------------
+# What the command prints and draws ------------------------------------------------------------------------------------
 def test_one_epoch_is_drawn_with_markers_and_said_in_the_singular(tmp_path, monkeypatch, capsys):
     import matplotlib.figure
 

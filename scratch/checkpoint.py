@@ -31,7 +31,8 @@ class CheckpointError(ValueError):
     """A checkpoint file exists but cannot be read: empty, truncated, corrupt, or not a checkpoint at all."""
 
 
-def save_checkpoint(path: str, model_state: dict, optimizer_state: dict | None = None, meta: dict | None = None) -> None:
+def save_checkpoint(path: str, model_state: dict, optimizer_state: dict | None = None,
+                    meta: dict | None = None) -> None:
     """Write ``model_state`` (``{key: array}``), ``optimizer_state`` (torch's layout) and ``meta`` to ``path``."""
     arrays = {f"model/{k}": np.asarray(v) for k, v in model_state.items()}
     meta = dict(meta or {})

@@ -140,12 +140,8 @@ MUTANTS = [
     Mutant(
         name="encoder-self-attention-gradient-from-query-only",
         file=_TRANSFORMER,
-        old="""            y, backward = _attention_block(self.self_attn, self.dropout1, x, x, src_mask, src_key_padding_mask,
-                                           is_causal)
-            return y, lambda dy: (sum(backward(dy)),)  # x fed query, key and value""",
-        new="""            y, backward = _attention_block(self.self_attn, self.dropout1, x, x, src_mask, src_key_padding_mask,
-                                           is_causal)
-            return y, lambda dy: (backward(dy)[0],)  # x fed query, key and value""",
+        old="return y, lambda dy: (sum(backward(dy)),)  # x fed query, key and value",
+        new="return y, lambda dy: (backward(dy)[0],)  # x fed query, key and value",
         tests=_LAYER_TESTS,
         why="in self-attention x is the query, the key and the value: its gradient is the sum of all three",
     ),

@@ -1,4 +1,5 @@
-"""Planted bugs in the numeric gradient checker itself: the gradcheck tests must catch a checker that passes too much."""
+"""Planted bugs in the numeric gradient checker itself: the gradcheck tests must catch a checker that passes too
+much."""
 from parity_tests.mutants import Mutant
 
 MUTANTS = [

@@ -2,10 +2,10 @@
 Winograd does not apply) and conv_transpose2d when ``scratch.fast`` is on.
 
 ``conv._col2im`` (the definition) adds every column entry back into the pixel it was read from with one strided
-NumPy add per kernel offset. Each add runs over ``(C, N, H_out, W_out)`` with rows of ``W_out`` elements, and at LeNet-5's sizes (rows of
-10 to 28) NumPy's per-row overhead outweighs the adds: 1.25 ms for the second convolution's col2im, against
-0.43 ms with this loop (1.6 ms against 0.6 for a stride-2 2x2 kernel at (64, 32, 16, 16); measured on an AVX2
-machine, zeroing and the final copy included). The additions come in the same order, offset by offset in
+NumPy add per kernel offset. Each add runs over ``(C, N, H_out, W_out)`` with rows of ``W_out`` elements, and at
+LeNet-5's sizes (rows of 10 to 28) NumPy's per-row overhead outweighs the adds: 1.25 ms for the second convolution's
+col2im, against 0.43 ms with this loop (1.6 ms against 0.6 for a stride-2 2x2 kernel at (64, 32, 16, 16); measured on
+an AVX2 machine, zeroing and the final copy included). The additions come in the same order, offset by offset in
 row-major order, so every pixel's sum is the NumPy code's, bit for bit.
 """
 from __future__ import annotations

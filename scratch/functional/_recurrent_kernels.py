@@ -4,9 +4,9 @@ when the fast kernels are on (``scratch.fast``).
 
 Why they exist: per time step the LSTM does one small matmul and then about fifteen NumPy calls on (N, 4H) arrays,
 each a full pass over memory plus a microsecond of call overhead; at T=50, N=32, H=128 that elementwise tail was about
-a third of the LSTM's forward plus backward time. These kernels do the arithmetic in one loop each. They are an accelerated equivalent, not the definition:
-the NumPy step in ``recurrent/sequences.py`` is the readable reference, and ``parity_tests/test_recurrent_kernels.py``
-checks every kernel against the NumPy expression it replaces.
+a third of the LSTM's forward plus backward time. These kernels do the arithmetic in one loop each. They are an
+accelerated equivalent, not the definition: the NumPy step in ``recurrent/sequences.py`` is the readable reference, and
+``parity_tests/test_recurrent_kernels.py`` checks every kernel against the NumPy expression it replaces.
 
 What stays in NumPy: the matmuls (BLAS) and the transcendentals. numba calls the scalar libm ``exp``/``tanh`` (it
 vectorises them only with Intel's SVML library, which is not installed here), measured 5-30x slower than NumPy's SIMD

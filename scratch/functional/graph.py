@@ -27,7 +27,8 @@ from scratch.functional.linear import linear
 def check_edge_index(layer: str, edge_index, num_nodes: int) -> np.ndarray:
     """``edge_index`` must be an integer ``(2, E)`` array with every entry in ``[0, num_nodes)``."""
     if not isinstance(edge_index, np.ndarray):
-        raise TypeError(f"{layer} expected edge_index to be a numpy.ndarray of integers, got {type(edge_index).__name__}")
+        raise TypeError(f"{layer} expected edge_index to be a numpy.ndarray of integers, "
+                        f"got {type(edge_index).__name__}")
     if edge_index.dtype.kind not in "iu":
         raise TypeError(f"{layer} expected edge_index to hold integer node indices, got dtype {edge_index.dtype}")
     if edge_index.ndim != 2 or edge_index.shape[0] != 2:

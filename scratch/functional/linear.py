@@ -46,8 +46,8 @@ def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, *,
         raise TypeError(f"linear expected weight of dtype {x.dtype} like the input, got {weight.dtype}")
     out_features, in_features = weight.shape
     if x.shape[-1] != in_features:
-        raise ValueError(f"linear expected input of shape (*, {in_features}) to match weight {fmt_shape(weight.shape)}, "
-                         f"got {fmt_shape(x.shape)}")
+        raise ValueError(f"linear expected input of shape (*, {in_features}) to match weight "
+                         f"{fmt_shape(weight.shape)}, got {fmt_shape(x.shape)}")
     check_optional_float("linear", "bias", bias, x, (out_features,))
 
     # The leading dims flattened: one (M, in) @ (in, out) product. A 3-d x @ weight.T is a stack of smaller

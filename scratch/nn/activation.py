@@ -1,8 +1,8 @@
 """Activation shells with torch.nn's class names and constructor arguments.
 
 Each calls its function in ``scratch.functional.activation`` (where the formulas and their derivatives are written out)
-and returns ``(y, backward)`` with ``backward(dy) -> dx``. The ``inplace`` flag torch offers is accepted and ignored: the
-NumPy side never overwrites its input.
+and returns ``(y, backward)`` with ``backward(dy) -> dx``. The ``inplace`` flag torch offers is accepted and ignored:
+the NumPy side never overwrites its input.
 """
 from __future__ import annotations
 

@@ -219,7 +219,8 @@ class MultiheadAttention(Module):
                 masks.append(attn_mask.reshape(N, H, L, S))  # torch's (N * H) is batch-major: n * H + h
             else:
                 raise ValueError(f"{layer} expected attn_mask of shape (L, S) = {fmt_shape((L, S))} or "
-                                 f"(N * num_heads, L, S) = {fmt_shape((N * H, L, S))}, got {fmt_shape(attn_mask.shape)}")
+                                 f"(N * num_heads, L, S) = {fmt_shape((N * H, L, S))}, "
+                                 f"got {fmt_shape(attn_mask.shape)}")
         if key_padding_mask is not None:
             check_attention_mask(layer, "key_padding_mask", key_padding_mask, query, key_padding_mask.shape)
             if key_padding_mask.shape != (N, S):

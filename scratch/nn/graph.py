@@ -92,7 +92,8 @@ class GATConv(Module):
         dtype, rng: parameter dtype and the generator for the initial weights.
 
     Attributes:
-        att_src, att_dst: ``(1, H, C)``, glorot U(-a, a), ``a = sqrt(6 / (H + C))`` (PyG's glorot uses the last two dims).
+        att_src, att_dst: ``(1, H, C)``, glorot U(-a, a), ``a = sqrt(6 / (H + C))`` (PyG's glorot uses the last two
+            dims).
         bias: ``(H*C,)`` if concat else ``(C,)``, zeros.
         lin.weight: ``(H*C, in_channels)``, glorot.
 
@@ -121,7 +122,8 @@ class GATConv(Module):
         if residual:
             raise ValueError("GATConv does not implement the residual connection: expected residual=False")
         self.concat, self.negative_slope, self.dropout = concat, negative_slope, dropout
-        self.add_self_loops, self.edge_dim, self.fill_value, self.residual = add_self_loops, edge_dim, fill_value, residual
+        self.add_self_loops, self.edge_dim = add_self_loops, edge_dim
+        self.fill_value, self.residual = fill_value, residual
         H, C = self.heads, out_channels
         self.lin = Linear(in_channels, H * C, bias=False, dtype=dtype, rng=rng)
         _glorot_(self.lin.weight, rng)

@@ -51,7 +51,8 @@ def _params(x, gamma, beta):
 
 
 def _batchnorm(x, gamma, beta, bn_param):
-    """The course's batch norm on ``x`` ``(N, C, *)``, statistics per channel: ``(out, cache)``, ``bn_param`` updated."""
+    """The course's batch norm on ``x`` ``(N, C, *)``, statistics per channel: ``(out, cache)``, ``bn_param``
+    updated."""
     gamma, beta = _params(x, gamma, beta)
     mode = bn_param["mode"]
     eps = bn_param.get("eps", 1e-5)

@@ -40,8 +40,8 @@ __all__ = [
     # week 3: one hidden layer (its initialize_parameters and predict are in ``week3``, see below)
     "layer_sizes", "forward_propagation", "compute_cost", "backward_propagation", "update_parameters", "nn_model",
     # week 4: L layers
-    "initialize_parameters", "initialize_parameters_deep", "linear_forward", "linear_activation_forward", "L_model_forward", "linear_backward",
-    "linear_activation_backward", "L_model_backward",
+    "initialize_parameters", "initialize_parameters_deep", "linear_forward", "linear_activation_forward",
+    "L_model_forward", "linear_backward", "linear_activation_backward", "L_model_backward",
 ]
 
 

@@ -64,7 +64,8 @@ def check_lengths(layer: str, lengths, N: int, T: int) -> np.ndarray:
         try:
             lengths = np.asarray(lengths)
         except (TypeError, ValueError):
-            raise TypeError(f"{layer} expected lengths to be a sequence of ints, got {type(lengths).__name__}") from None
+            raise TypeError(f"{layer} expected lengths to be a sequence of ints, "
+                            f"got {type(lengths).__name__}") from None
         if lengths.size == 0 or lengths.dtype.kind not in "iu":
             raise TypeError(f"{layer} expected lengths to be a sequence of ints, got {lengths!r}")
     check_int_array(layer, "lengths", lengths)
