@@ -52,7 +52,8 @@ def measure(argv: list[str], pairs: int) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.diagnostics_overhead", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.diagnostics_overhead",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=40, help="plain and recorded steps, alternating, per side")
     known, rest = parser.parse_known_args(argv)
     rest = rest or ["--model", "lenet5", "--data", "mnist_sample"]

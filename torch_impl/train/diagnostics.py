@@ -200,8 +200,7 @@ class Recorder:
                 self.seconds += time.perf_counter() - t
             return hook
 
-        params = list(model.named_parameters())
-        before = {name: _as_numpy(p) for name, p in params}
+        before = {name: _as_numpy(p) for name, p in model.named_parameters()}
         for name, module in watched_layers(model):
             handles.append(module.register_forward_hook(forward_hook(name)))
             handles.append(module.register_full_backward_hook(backward_hook(name)))
@@ -219,7 +218,7 @@ class Recorder:
             # Named again after the step: a cast (Module.double()) may have made new parameters.
             after = dict(model.named_parameters())
             stats = {}
-            for name, p in params:
+            for name in before:
                 grad = getattr(after[name], "grad", None)
                 stats[name] = parameter_stats(before[name], _as_numpy(after[name]),
                                               None if grad is None else _as_numpy(grad))
