@@ -239,3 +239,24 @@ print(json.dumps({{"code": code, "at_import": at_import, "before_drawing": befor
     result = json.loads(done.stdout.splitlines()[-1])
     assert result == {"code": 0, "at_import": False, "before_drawing": False, "importers": ["torch_impl.train.plots"]}
     assert (tmp_path / "curves.png").exists()
+
+
+def test_training_runs_the_fast_kernels_unless_told_not_to(tmp_path, monkeypatch):
+    """Training turns scratch.fast on for its run only (--no-fast keeps the NumPy definitions); a library call
+    afterwards runs the definitions again."""
+    import scratch.fast
+    import torch_impl.train.cli as cli
+
+    seen = []
+    real_train = cli._train
+
+    def spy(*args, **kwargs):
+        seen.append(scratch.fast.enabled("conv2d"))
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "_train", spy)
+    argv = ["--model", "mlp", "--data", "digits", "--epochs", "1", "--side", "numpy", "--no-progress"]
+    assert cli.main(argv + ["--out", str(tmp_path / "fast")]) == 0
+    assert cli.main(argv + ["--out", str(tmp_path / "definitions"), "--no-fast"]) == 0
+    assert seen == [not scratch.fast.forbidden(), False]
+    assert not scratch.fast.enabled("conv2d")

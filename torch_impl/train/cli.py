@@ -24,6 +24,7 @@ import sys
 
 import numpy as np
 
+import scratch.fast
 from scratch.checkpoint import CheckpointError, load_checkpoint
 from scratch.train import IGNORE
 from torch_impl import tasks
@@ -144,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="every EVERY steps (50 if not given), record per layer the activations' and their "
                         "gradients' statistics, per parameter its gradient's and update's, into OUT/diagnostics.json, "
                         "and draw OUT/diagnostics.png (default: off)")
+    p.add_argument("--no-fast", action="store_true",
+                   help="NumPy side: run every layer's NumPy definition, without the numba and Winograd kernels that "
+                        "training turns on (scratch.fast); the same math, slower, rounded differently")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
 
@@ -188,7 +192,7 @@ def settings_of(args, **extra) -> dict:
     they existed still resumes)."""
     settings = run_settings(args, **extra)
     settings.pop("diagnostics", None)
-    for key, default in (("init", "default"), ("activation", None), ("hidden", None)):
+    for key, default in (("init", "default"), ("activation", None), ("hidden", None), ("no_fast", False)):
         if settings.get(key, default) == default:
             settings.pop(key, None)
     return settings
@@ -266,7 +270,10 @@ def main(argv=None) -> int:
         with locked_run_folder(args.out):
             run_id = prepare_run_folder(args.out, sides, settings_of(args), resume=args.resume,
                                         force=args.force_resume)
-            return _train(args, spec, ds, sides, run_id, done)
+            # The NumPy side trains with the fast kernels unless told not to; outside training (a library call, a
+            # test in the same process) the layers run their definitions again.
+            with scratch.fast.kernels(not args.no_fast):
+                return _train(args, spec, ds, sides, run_id, done)
     except (RunFolderError, CheckpointError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
