@@ -8,8 +8,9 @@ import numpy as np
 from scratch._checks import check_float, check_grad, check_same_dtype, fmt_shape
 
 
-def _norm_axes(layer: str, ndim: int, dim):
-    """The axes ``||v||`` sums over, and the shape ``g`` must have, for torch's ``dim`` (None and -1: every axis)."""
+def norm_axes(layer: str, ndim: int, dim):
+    """The axes ``||v||`` sums over, and whether ``g`` keeps them as size-1 dims, for torch's ``dim`` (None and -1:
+    every axis, ``g`` 0-d). Shared with ``scratch.nn.utils.weight_norm``, which sizes ``weight_g`` from it."""
     if dim is not None and (not isinstance(dim, numbers.Integral) or isinstance(dim, bool)):
         raise TypeError(f"{layer} expected dim to be an int or None, got {dim!r}")
     if dim is None or dim == -1:
@@ -62,7 +63,7 @@ def weight_norm(v: np.ndarray, g: np.ndarray, dim: int | None = 0):
     check_same_dtype("weight_norm", v=v, g=g)
     if v.ndim == 0:
         raise ValueError("weight_norm expected v with at least 1 dim, got a 0-d array")
-    axes, keepdims = _norm_axes("weight_norm", v.ndim, dim)
+    axes, keepdims = norm_axes("weight_norm", v.ndim, dim)
     g_shape = tuple(n if a not in axes else 1 for a, n in enumerate(v.shape)) if keepdims else ()
     if g.shape != g_shape:
         raise ValueError(f"weight_norm expected g of shape {fmt_shape(g_shape)} for v of shape {fmt_shape(v.shape)} "

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from scratch.functional.reparam import _norm_axes
+from scratch.functional.reparam import norm_axes
 from scratch.functional.reparam import weight_norm as _weight_norm
 from scratch.nn.module import Parameter, accumulate_grad
 
@@ -153,7 +153,7 @@ def weight_norm(module, name: str = "weight", dim: int | None = 0):
     if weight is None:
         raise ValueError(f"weight_norm expected {type(module).__name__} to have a parameter {name!r}, "
                          f"got parameters {list(module._parameters)}")
-    axes, keepdims = _norm_axes("weight_norm", weight.ndim, dim)
+    axes, keepdims = norm_axes("weight_norm", weight.ndim, dim)
     g = np.sqrt(np.sum(weight * weight, axis=axes, keepdims=keepdims)).astype(weight.dtype)  # torch's norm_except_dim
     v = np.array(weight, copy=True)
     setattr(module, name, None)  # unregisters the parameter
