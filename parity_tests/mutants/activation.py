@@ -23,8 +23,8 @@ MUTANTS = [
     Mutant(
         name="relu-gradient-at-zero",
         file="scratch/functional/activation.py",
-        old="return (np.where(active, dy, dy.dtype.type(0)),)",
-        new="return (np.where(x >= 0, dy, dy.dtype.type(0)),)",
+        old="dx = dy * active\n",
+        new="dx = dy * (x >= 0)\n",
         tests=("parity_tests/test_activation.py", "-k", "elementwise_matches_torch and relu"),
         why="a gradient of 1 at x == 0 is a valid subgradient but not torch's, so the twins diverge on exact zeros",
     ),
