@@ -22,6 +22,7 @@ from scratch.nn.container import Sequential
 from scratch.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from scratch.nn.dropout import Dropout
 from scratch.nn.embedding import Embedding, EmbeddingBag
+from scratch.nn.flow import AffineCoupling
 from scratch.nn.graph import GATConv, GCNConv
 from scratch.nn.linear import Identity, Linear
 from scratch.nn.loss import (
@@ -63,4 +64,4 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "RNN", "SELU", "AdaptiveAvgPool2d", "Av
            "PReLU", "PairwiseDistance", "Parameter", "PixelShuffle", "PixelUnshuffle", "PositionalEncoding", "RNNCell",
            "ReLU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "TransformerDecoder",
            "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "TripletMarginLoss", "Upsample",
-           "init", "utils"]
+           "AffineCoupling", "init", "utils"]
