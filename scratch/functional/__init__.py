@@ -21,6 +21,7 @@ from scratch.functional.activation import (
     tanh,
 )
 from scratch.functional.attention import scaled_dot_product_attention, sinusoidal_positional_encoding
+from scratch.functional.causal import causal_conv1d
 from scratch.functional.conv import conv1d, conv2d, conv_transpose2d
 from scratch.functional.dropout import dropout
 from scratch.functional.embedding import embedding, embedding_bag
@@ -61,6 +62,7 @@ from scratch.functional.sampling import interpolate, pixel_shuffle, pixel_unshuf
 from scratch.functional.shape import flatten
 
 __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "contrastive_loss",
+           "causal_conv1d",
            "conv1d", "conv2d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",
            "dropout", "elu", "embedding", "embedding_bag", "flatten", "gat_conv", "gcn_conv", "gelu", "group_norm",
            "gru", "gru_cell", "hardswish", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm",

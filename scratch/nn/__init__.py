@@ -18,6 +18,7 @@ from scratch.nn.activation import (
     Tanh,
 )
 from scratch.nn.attention import MultiheadAttention, PositionalEncoding
+from scratch.nn.causal import CausalConv1d
 from scratch.nn.container import Sequential
 from scratch.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from scratch.nn.dropout import Dropout
@@ -56,7 +57,7 @@ from scratch.nn.transformer import (
 )
 
 __all__ = ["ELU", "GELU", "GRU", "LSTM", "RNN", "SELU", "AdaptiveAvgPool2d", "AvgPool2d", "BCEWithLogitsLoss",
-           "BatchNorm1d", "BatchNorm2d", "ContrastiveLoss", "Conv1d", "Conv2d", "ConvTranspose2d",
+           "BatchNorm1d", "BatchNorm2d", "CausalConv1d", "ContrastiveLoss", "Conv1d", "Conv2d", "ConvTranspose2d",
            "CosineEmbeddingLoss", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Embedding", "EmbeddingBag",
            "Flatten", "GATConv", "GCNConv", "GRUCell", "GroupNorm", "Hardswish", "Hardtanh", "HuberLoss", "Identity",
            "KLDivLoss", "L1Loss", "LSTMCell", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",

@@ -17,6 +17,7 @@ from torch_impl.functional.activation import (
     tanh,
 )
 from torch_impl.functional.attention import scaled_dot_product_attention, sinusoidal_positional_encoding
+from torch_impl.functional.causal import causal_conv1d
 from torch_impl.functional.conv import conv1d, conv2d, conv_transpose2d
 from torch_impl.functional.dropout import dropout
 from torch_impl.functional.embedding import embedding, embedding_bag
@@ -57,6 +58,7 @@ from torch_impl.functional.sampling import interpolate, pixel_shuffle, pixel_uns
 from torch_impl.functional.shape import flatten
 
 __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "contrastive_loss",
+           "causal_conv1d",
            "conv1d", "conv2d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",
            "dropout", "elu", "embedding", "embedding_bag", "flatten", "gat_conv", "gcn_conv", "gelu", "group_norm",
            "gru", "gru_cell", "hardswish", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm",

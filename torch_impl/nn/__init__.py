@@ -18,6 +18,7 @@ from torch_impl.nn.activation import (
     Tanh,
 )
 from torch_impl.nn.attention import MultiheadAttention, PositionalEncoding
+from torch_impl.nn.causal import CausalConv1d
 from torch_impl.nn.container import Sequential
 from torch_impl.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from torch_impl.nn.dropout import Dropout
@@ -55,7 +56,7 @@ from torch_impl.nn.transformer import (
 )
 
 __all__ = ["ELU", "GELU", "GRU", "LSTM", "RNN", "SELU", "AdaptiveAvgPool2d", "AvgPool2d", "BCEWithLogitsLoss",
-           "BatchNorm1d", "BatchNorm2d", "ContrastiveLoss", "Conv1d", "Conv2d", "ConvTranspose2d",
+           "BatchNorm1d", "BatchNorm2d", "CausalConv1d", "ContrastiveLoss", "Conv1d", "Conv2d", "ConvTranspose2d",
            "CosineEmbeddingLoss", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Embedding", "EmbeddingBag",
            "Flatten", "GATConv", "GCNConv", "GRUCell", "GroupNorm", "Hardswish", "Hardtanh", "HuberLoss", "Identity",
            "KLDivLoss", "L1Loss", "LSTMCell", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
