@@ -60,9 +60,10 @@ from scratch.functional.recurrent import (
 from scratch.functional.reparam import weight_norm
 from scratch.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle
 from scratch.functional.shape import flatten
+from scratch.functional.timestep import sinusoidal_time_embedding
 
 __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "contrastive_loss",
-           "causal_conv1d",
+           "causal_conv1d", "sinusoidal_time_embedding",
            "conv1d", "conv2d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",
            "dropout", "elu", "embedding", "embedding_bag", "flatten", "gat_conv", "gcn_conv", "gelu", "group_norm",
            "gru", "gru_cell", "hardswish", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm",
