@@ -12,6 +12,10 @@ checkpoints, metrics and plots first (and says so), so the two never mix; pass -
 continues from the last checkpoints to the same result as an uninterrupted run, and refuses (unless
 --force-resume) when the settings differ from run.json's or a checkpoint belongs to another run.
 
+Regularisers: --augment crops (and flips) the training images, drawn identically for both sides; --patience K
+stops a side when its held-out loss has not improved for K epochs and keeps its best epoch in OUT/<side>/best.npz.
+Flips suit natural images, not digits: for MNIST use --augment crop.
+
 A non-finite loss, in training or on the held-out data, stops the run, names the step, and leaves the last good
 checkpoint in place. Ctrl-C stops it too, keeping the last whole checkpoint (exit code 130): rerun with --resume.
 """
@@ -29,7 +33,7 @@ from scratch.checkpoint import CheckpointError, load_checkpoint
 from scratch.train import IGNORE
 from torch_impl import tasks
 from torch_impl.train.diagnostics import DiagnosticsLog
-from torch_impl.train.loop import Diverged, Interrupted, train_side
+from torch_impl.train.loop import Diverged, Interrupted, since_best, train_side
 from torch_impl.train.metrics import print_summary, side_summary, unigram_loss, write_metrics
 from torch_impl.train.plots import DIAGNOSTICS_PLOT, plot_curves, plot_diagnostics, plot_images
 from torch_impl.train.runs import SIDES, RunFolderError, locked_run_folder, prepare_run_folder, run_settings
@@ -56,6 +60,38 @@ DEFAULTS = {
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _augmentations(text):
+    """An argparse type for --augment: ``crop``, ``crop:PAD``, ``flip``, comma-separated; returned canonical
+    (``crop:2,flip``), the form run.json records."""
+    pad, flip = 0, False
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition(":")
+        if name == "crop":
+            try:
+                pad = int(value) if value else 2
+            except ValueError:
+                pad = 0
+            if pad < 1:
+                raise argparse.ArgumentTypeError(f"crop:PAD expected a whole number of pixels, at least 1, got "
+                                                 f"{value!r}")
+        elif name == "flip" and not value:
+            flip = True
+        else:
+            raise argparse.ArgumentTypeError(f"expected crop, crop:PAD or flip (comma-separated), got {item!r}")
+    if not pad and not flip:
+        raise argparse.ArgumentTypeError(f"expected crop, crop:PAD or flip (comma-separated), got {text!r}")
+    return ",".join(([f"crop:{pad}"] if pad else []) + (["flip"] if flip else []))
+
+
+def augment_options(args) -> dict | None:
+    """--augment as ``scratch.data.augment``'s keyword arguments (``{"pad": P, "flip": bool}``), or None."""
+    text = getattr(args, "augment", None)
+    if not text:
+        return None
+    items = dict(item.partition(":")[::2] for item in text.split(","))
+    return {"pad": int(items["crop"]) if "crop" in items else 0, "flip": "flip" in items}
 
 
 def _positive(kind):
@@ -145,6 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="every EVERY steps (50 if not given), record per layer the activations' and their "
                         "gradients' statistics, per parameter its gradient's and update's, into OUT/diagnostics.json, "
                         "and draw OUT/diagnostics.png (default: off)")
+    p.add_argument("--augment", type=_augmentations, default=None, metavar="crop[:PAD],flip",
+                   help="image data only: each training batch's images shifted by a random crop of the image padded "
+                        "with PAD blank pixels (2 if not given; 4 is the other usual choice) and/or mirrored left to "
+                        "right at random, the same draws on both sides (from --seed, the epoch and the batch). Flips "
+                        "are wrong for digits (a mirrored 2 is not a 2): for MNIST use crop alone (default: off)")
+    p.add_argument("--patience", type=positive_int, default=None, metavar="K",
+                   help="early stopping: stop a side once its held-out loss has not improved for K epochs, keeping "
+                        "the best epoch's checkpoint in OUT/<side>/best.npz (default: train every epoch)")
     p.add_argument("--no-fast", action="store_true",
                    help="NumPy side: run every layer's NumPy definition, without the numba and Winograd kernels that "
                         "training turns on (scratch.fast); the same math, slower, rounded differently")
@@ -192,7 +236,8 @@ def settings_of(args, **extra) -> dict:
     they existed still resumes)."""
     settings = run_settings(args, **extra)
     settings.pop("diagnostics", None)
-    for key, default in (("init", "default"), ("activation", None), ("hidden", None), ("no_fast", False)):
+    for key, default in (("init", "default"), ("activation", None), ("hidden", None), ("no_fast", False),
+                         ("augment", None), ("patience", None)):
         if settings.get(key, default) == default:
             settings.pop(key, None)
     return settings
@@ -206,6 +251,13 @@ def check_options(args, sides) -> None:
     if getattr(args, "diagnostics", None) and getattr(args, "compile", False):
         raise ValueError("--diagnostics watches the layers through forward and backward hooks, which torch.compile "
                          "would trace into its graph: drop --compile for a diagnostics run")
+    if getattr(args, "augment", None) and tasks.DATASETS[args.data].shape != "images":
+        raise ValueError(f"--augment crops and flips images, and dataset {args.data} is "
+                         f"{tasks.DATASETS[args.data].shape}")
+    size = tasks.DATASETS[args.data].image_size
+    pad = (augment_options(args) or {}).get("pad", 0)
+    if size and pad >= min(size):
+        raise ValueError(f"--augment crop:{pad}: the padding must be below the images' size {size[0]}x{size[1]}")
     if args.force_resume and not args.resume:
         raise ValueError("--force-resume goes with --resume: it continues a run whose settings or checkpoints "
                          "do not match")
@@ -293,6 +345,15 @@ def main(argv=None) -> int:
         return 130
 
 
+def _compare_stops(histories: dict) -> None:
+    """With --patience each side stops by its own held-out loss; they should stop together, and say so if not."""
+    (a, ha), (b, hb) = histories.items()
+    if len(ha) != len(hb) or since_best(ha)[0] != since_best(hb)[0]:
+        print(f"note: the sides disagree on early stopping: {a} trained {len(ha)} epochs (best epoch "
+              f"{since_best(ha)[0]}), {b} {len(hb)} (best epoch {since_best(hb)[0]}); their held-out losses differ "
+              f"by rounding, enough to reorder two close epochs", flush=True)
+
+
 def _train(args, spec, ds, sides, run_id, done) -> int:
     meta = {"args": dict(vars(args)), "run_id": run_id}
     batch = "the whole graph each step" if spec.kind == "graph" else f"batch {args.batch_size}"
@@ -308,7 +369,8 @@ def _train(args, spec, ds, sides, run_id, done) -> int:
         histories[side] = train_side(trainer, ds, spec.kind, epochs=args.epochs, batch_size=args.batch_size,
                                      seed=args.seed, out=args.out, resume=args.resume, meta=meta,
                                      progress=not args.no_progress,
-                                     diagnostics=None if diagnostics is None else diagnostics.recorder(side))
+                                     diagnostics=None if diagnostics is None else diagnostics.recorder(side),
+                                     augment=augment_options(args), patience=args.patience)
         done[side] = len(histories[side])
         summary[side] = side_summary(histories[side])
         write_metrics(args.out, histories, summary)
@@ -317,6 +379,8 @@ def _train(args, spec, ds, sides, run_id, done) -> int:
             diagnostics.save()
             plot_diagnostics(os.path.join(args.out, DIAGNOSTICS_PLOT), diagnostics.as_dict(),
                              f"{title}, {_describe_init(args)}")
+    if args.patience and len(histories) == 2:
+        _compare_stops(histories)
     if spec.kind == "sequence":
         summary["unigram_baseline_loss"] = unigram_loss(ds)
     write_metrics(args.out, histories, summary)

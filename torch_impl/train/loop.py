@@ -5,6 +5,10 @@ sides, and every rank of a data-parallel run, see the same ones), evaluates on t
 and saves an atomic checkpoint (``OUT/<side>/last.npz``) that ``resume`` continues from. A trainer has ``side``,
 ``step(batch) -> loss``, ``evaluate(batches) -> (loss, accuracy or None)``, ``start_epoch(epoch)``, ``end_epoch()``
 (the learning-rate schedule), ``lr()``, ``state()`` and ``load_state(...)``.
+
+Two regularisers: ``augment`` crops and flips each training batch's images (``scratch.data.augment``, drawn from
+seed, epoch and batch index) before any trainer sees it, and ``patience`` stops a side once its held-out loss has not
+improved for that many epochs, keeping the best epoch's weights in ``OUT/<side>/best.npz``.
 """
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ import time
 import numpy as np
 
 from scratch.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from scratch.data import augment as augment_images
 from scratch.data import batches as make_batches
-from torch_impl.train.runs import checkpoint_path
+from torch_impl.train.runs import best_checkpoint_path, checkpoint_path
 
 
 class Diverged(RuntimeError):
@@ -32,11 +37,29 @@ class Interrupted(KeyboardInterrupt):
         self.side, self.epoch = side, epoch
 
 
-def train_batches(ds, kind, batch_size, seed, epoch):
+def train_batches(ds, kind, batch_size, seed, epoch, augment=None):
+    """The epoch's training batches, in the order of (seed, epoch). ``augment``, ``{"pad": P, "flip": bool}`` or
+    None, crops and flips each batch's images (``scratch.data.augment``, drawn from seed, epoch and the batch's
+    index), padding with the training images' minimum: a blank pixel, 0 before standardising."""
     if kind == "graph":
         return [ds.train]
     arrays = ds.train[:1] if kind == "reconstruct" else ds.train
-    return list(make_batches(*arrays, batch_size=batch_size, shuffle=True, seed=seed, epoch=epoch))
+    found = list(make_batches(*arrays, batch_size=batch_size, shuffle=True, seed=seed, epoch=epoch))
+    if not augment:
+        return found
+    fill = float(ds.train[0].min())
+    return [(augment_images(b[0], seed, epoch, i, fill=fill, **augment), *b[1:]) for i, b in enumerate(found)]
+
+
+def since_best(history: list) -> tuple[int, int]:
+    """``(best, waited)``: the epoch (1-based; 0 for none) of the lowest held-out loss in ``history`` (the first,
+    on a tie), and the epochs since it without improvement. Read off the history a checkpoint holds, so the count
+    survives a resume."""
+    if not history:
+        return 0, 0
+    losses = [h["test_loss"] for h in history]
+    best = int(np.argmin(losses))
+    return history[best]["epoch"], len(history) - 1 - best
 
 
 def test_batches(ds, kind, batch_size=256):
@@ -69,7 +92,7 @@ def log_every(epochs: int) -> int:
 
 
 def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta, progress=True, log=print,
-               rank: int = 0, world_size: int = 1, diagnostics=None):
+               rank: int = 0, world_size: int = 1, diagnostics=None, augment=None, patience=None):
     """Train one side for ``epochs`` epochs, checkpointing each; returns the per-epoch history.
 
     Raises Diverged when the training or the held-out loss is not finite (that epoch is not saved), and Interrupted
@@ -81,6 +104,11 @@ def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta
 
     ``diagnostics``, a ``torch_impl.train.diagnostics.Recorder``, watches the steps it says are due (it runs those
     steps itself, with its hooks in place) and is saved after each epoch's checkpoint.
+
+    ``augment`` (``train_batches``) augments the training images. With ``patience`` K, an epoch whose held-out loss
+    is the lowest so far also saves ``OUT/<side>/best.npz``, and the side stops once K epochs have passed without
+    a lower one, saying why. The count is read off the checkpoint's history, so it survives a resume (a resumed run
+    that had already stopped stops again at once).
     """
     label = trainer.side if world_size == 1 else f"{trainer.side} x{world_size}"
     ckpt = checkpoint_path(out, trainer.side)
@@ -96,11 +124,14 @@ def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta
     if diagnostics is not None:
         diagnostics.start(step)
     saved_epoch = start  # the last epoch whose checkpoint is whole on disk: what Ctrl-C reports
+    best_ckpt = best_checkpoint_path(out, trainer.side)
     try:
         for epoch in range(start, epochs):
+            if patience and since_best(history)[1] >= patience:
+                break
             t0 = time.perf_counter()
             trainer.start_epoch(epoch)
-            batches = [b for b in train_batches(ds, kind, batch_size, seed, epoch) if len(b[0]) >= world_size]
+            batches = [b for b in train_batches(ds, kind, batch_size, seed, epoch, augment) if len(b[0]) >= world_size]
             # A bar only where an epoch has several batches: a whole-graph epoch is one step, 200 bars are noise.
             bar = _progress(batches, f"{label} epoch {epoch + 1}/{epochs}", len(batches),
                             progress and len(batches) > 1)
@@ -128,6 +159,9 @@ def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta
             trainer.end_epoch()
             if rank == 0:
                 state = trainer.state()
+                if patience and since_best(history)[1] == 0:  # before last.npz: a resume from the epoch before redoes
+                    save_checkpoint(best_ckpt, state["model"], state["optimizer"],
+                                    dict(meta, epoch=epoch, history=history, side=trainer.side))
                 save_checkpoint(ckpt, state["model"], state["optimizer"],
                                 dict(meta, epoch=epoch, history=history, scheduler=state["scheduler"],
                                      rng=state["rng"], side=trainer.side))
@@ -146,4 +180,14 @@ def train_side(trainer, ds, kind, *, epochs, batch_size, seed, out, resume, meta
             with contextlib.suppress(CheckpointError):
                 saved_epoch = load_checkpoint(ckpt)[2]["epoch"] + 1
         raise Interrupted(trainer.side, saved_epoch) from err
+    if patience and history:
+        best, waited = since_best(history)
+        low = history[best - 1]["test_loss"]
+        kept = f"the best epoch's weights are in {best_ckpt}" if rank == 0 else "rank 0 keeps the best epoch's weights"
+        if waited >= patience and len(history) < epochs:
+            log(f"[{label}] stopped early after epoch {len(history)} of {epochs}: the held-out loss has not improved "
+                f"for {waited} epoch{'' if waited == 1 else 's'} (--patience {patience}); best {low:.4f} at epoch "
+                f"{best}; {kept}")
+        else:
+            log(f"[{label}] best held-out loss {low:.4f} at epoch {best}; {kept}")
     return history

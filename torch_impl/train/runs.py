@@ -23,7 +23,7 @@ RUN_FILE = "run.json"  # {"run_id": ..., "settings": {...}}: what --resume check
 LOCK_FILE = ".lock"  # flock'ed by the run working in the folder; holds its process id
 # What a run writes; a new run removes the previous run's before it starts, so that the two never mix.
 RUN_OUTPUTS = (RUN_FILE, "metrics.json", "metrics.csv", "curves.png", "reconstructions.png", "diagnostics.json",
-               "diagnostics.png", os.path.join("numpy", "last.npz"), os.path.join("torch", "last.npz"))
+               "diagnostics.png", *(os.path.join(side, name) for side in SIDES for name in ("last.npz", "best.npz")))
 # Names older versions of this command gave their temporary files.
 _LEGACY_TMP = ("metrics.json.tmp", "metrics.csv.tmp", "curves.png.tmp.png", "reconstructions.png.tmp.png")
 # Options that say how a run is carried out or logged, never what it computes: --resume may change them freely.
@@ -37,6 +37,11 @@ class RunFolderError(RuntimeError):
 def checkpoint_path(out: str, side: str) -> str:
     """Where ``side`` keeps its last checkpoint: rewritten (atomically) after every epoch."""
     return os.path.join(out, side, "last.npz")
+
+
+def best_checkpoint_path(out: str, side: str) -> str:
+    """Where ``side`` keeps the checkpoint of its lowest held-out loss, with --patience (written atomically)."""
+    return os.path.join(out, side, "best.npz")
 
 
 @contextlib.contextmanager
