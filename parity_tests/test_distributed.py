@@ -137,6 +137,8 @@ def _args(*extra):
     (["--side", "numpy"], "trains the torch side only"),
     (["--device", "cuda:1"], "pass --device cuda; rank r uses cuda:LOCAL_RANK"),
     (["--backend", "nccl"], "--backend nccl needs --device cuda"),
+    (["--augment", "crop"], "--augment is not wired into the data-parallel loop yet"),
+    (["--patience", "2"], "--patience is not wired into the data-parallel loop yet"),
 ])
 def test_bad_options_say_what_to_do(extra, match):
     with pytest.raises(ValueError, match=match):

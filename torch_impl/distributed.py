@@ -166,6 +166,9 @@ def check_args(args, world_size: int) -> None:
                          f"per-rank shards; use python -m torch_impl.train")
     if getattr(args, "diagnostics", None):
         raise ValueError("--diagnostics records one process's layers; use python -m torch_impl.train")
+    for flag, value in (("--augment", getattr(args, "augment", None)), ("--patience", getattr(args, "patience", None))):
+        if value:  # refused by name rather than accepted and ignored
+            raise ValueError(f"{flag} is not wired into the data-parallel loop yet; use python -m torch_impl.train")
     if args.batch_size < world_size:
         raise ValueError(f"--batch-size {args.batch_size} is the GLOBAL batch, split over {world_size} ranks: it "
                          f"must be at least {world_size} so that every rank gets a row")
