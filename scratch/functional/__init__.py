@@ -25,6 +25,7 @@ from scratch.functional.causal import causal_conv1d
 from scratch.functional.conv import conv1d, conv2d, conv_transpose2d
 from scratch.functional.dropout import dropout
 from scratch.functional.embedding import embedding, embedding_bag
+from scratch.functional.fftconv import fft_conv1d
 from scratch.functional.flow import affine_coupling
 from scratch.functional.graph import gat_conv, gcn_conv
 from scratch.functional.linear import linear
@@ -71,4 +72,5 @@ __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entr
            "mse_loss", "multi_margin_loss", "nll_loss", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle",
            "prelu", "relu", "rnn_relu", "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell", "scaled_dot_product_attention",
            "selu", "sigmoid", "silu", "sinusoidal_positional_encoding", "smooth_l1_loss", "softmax", "softplus", "tanh",
-           "triplet_margin_loss", "weight_norm", "affine_coupling"]
+           "triplet_margin_loss", "weight_norm", "affine_coupling",
+           "fft_conv1d"]

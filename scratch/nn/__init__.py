@@ -23,6 +23,7 @@ from scratch.nn.container import Sequential
 from scratch.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from scratch.nn.dropout import Dropout
 from scratch.nn.embedding import Embedding, EmbeddingBag
+from scratch.nn.fftconv import FFTConv1d
 from scratch.nn.flow import AffineCoupling
 from scratch.nn.graph import GATConv, GCNConv
 from scratch.nn.linear import Identity, Linear
@@ -65,4 +66,4 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "RNN", "SELU", "AdaptiveAvgPool2d", "Av
            "PReLU", "PairwiseDistance", "Parameter", "PixelShuffle", "PixelUnshuffle", "PositionalEncoding", "RNNCell",
            "ReLU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "TransformerDecoder",
            "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "TripletMarginLoss", "Upsample",
-           "AffineCoupling", "init", "utils"]
+           "AffineCoupling", "FFTConv1d", "init", "utils"]

@@ -21,6 +21,7 @@ from torch_impl.functional.causal import causal_conv1d
 from torch_impl.functional.conv import conv1d, conv2d, conv_transpose2d
 from torch_impl.functional.dropout import dropout
 from torch_impl.functional.embedding import embedding, embedding_bag
+from torch_impl.functional.fftconv import fft_conv1d
 from torch_impl.functional.flow import affine_coupling
 from torch_impl.functional.graph import gat_conv, gcn_conv
 from torch_impl.functional.linear import linear
@@ -67,4 +68,5 @@ __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entr
            "mse_loss", "multi_margin_loss", "nll_loss", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle",
            "prelu", "relu", "rnn_relu", "rnn_relu_cell", "rnn_tanh", "rnn_tanh_cell", "scaled_dot_product_attention",
            "selu", "sigmoid", "silu", "sinusoidal_positional_encoding", "smooth_l1_loss", "softmax", "softplus", "tanh",
-           "triplet_margin_loss", "weight_norm", "affine_coupling"]
+           "triplet_margin_loss", "weight_norm", "affine_coupling",
+           "fft_conv1d"]

@@ -23,6 +23,7 @@ from torch_impl.nn.container import Sequential
 from torch_impl.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from torch_impl.nn.dropout import Dropout
 from torch_impl.nn.embedding import Embedding, EmbeddingBag
+from torch_impl.nn.fftconv import FFTConv1d
 from torch_impl.nn.flow import AffineCoupling
 from torch_impl.nn.graph import GATConv, GCNConv
 from torch_impl.nn.linear import Identity, Linear
@@ -64,4 +65,4 @@ __all__ = ["ELU", "GELU", "GRU", "LSTM", "RNN", "SELU", "AdaptiveAvgPool2d", "Av
            "PairwiseDistance", "PixelShuffle", "PixelUnshuffle", "PositionalEncoding", "RNNCell", "ReLU", "Sequential",
            "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "TransformerDecoder",
            "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "TripletMarginLoss", "Upsample",
-           "AffineCoupling", "init", "utils"]
+           "AffineCoupling", "FFTConv1d", "init", "utils"]
