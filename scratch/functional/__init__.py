@@ -48,6 +48,7 @@ from scratch.functional.loss import (
 )
 from scratch.functional.normalization import batch_norm, group_norm, layer_norm
 from scratch.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from scratch.functional.qrnn import fo_pool
 from scratch.functional.recurrent import (
     gru,
     gru_cell,
@@ -65,6 +66,7 @@ from scratch.functional.timestep import sinusoidal_time_embedding
 
 __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "contrastive_loss",
            "causal_conv1d", "sinusoidal_time_embedding",
+           "fo_pool",
            "conv1d", "conv2d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",
            "dropout", "elu", "embedding", "embedding_bag", "flatten", "gat_conv", "gcn_conv", "gelu", "group_norm",
            "gru", "gru_cell", "hardswish", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm",

@@ -47,6 +47,7 @@ from scratch.nn.loss import (
 from scratch.nn.module import Module, Parameter
 from scratch.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from scratch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from scratch.nn.qrnn import QRNNLayer
 from scratch.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from scratch.nn.sampling import PixelShuffle, PixelUnshuffle, Upsample
 from scratch.nn.shape import Flatten
@@ -58,6 +59,7 @@ from scratch.nn.transformer import (
 )
 
 __all__ = ["ELU", "GELU", "GRU", "LSTM", "RNN", "SELU", "AdaptiveAvgPool2d", "AvgPool2d", "BCEWithLogitsLoss",
+           "QRNNLayer",
            "BatchNorm1d", "BatchNorm2d", "CausalConv1d", "ContrastiveLoss", "Conv1d", "Conv2d", "ConvTranspose2d",
            "CosineEmbeddingLoss", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Embedding", "EmbeddingBag",
            "Flatten", "GATConv", "GCNConv", "GRUCell", "GroupNorm", "Hardswish", "Hardtanh", "HuberLoss", "Identity",

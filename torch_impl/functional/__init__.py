@@ -44,6 +44,7 @@ from torch_impl.functional.loss import (
 )
 from torch_impl.functional.normalization import batch_norm, group_norm, layer_norm
 from torch_impl.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from torch_impl.functional.qrnn import fo_pool
 from torch_impl.functional.recurrent import (
     gru,
     gru_cell,
@@ -61,6 +62,7 @@ from torch_impl.functional.timestep import sinusoidal_time_embedding
 
 __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits", "contrastive_loss",
            "causal_conv1d", "sinusoidal_time_embedding",
+           "fo_pool",
            "conv1d", "conv2d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",
            "dropout", "elu", "embedding", "embedding_bag", "flatten", "gat_conv", "gcn_conv", "gelu", "group_norm",
            "gru", "gru_cell", "hardswish", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm",

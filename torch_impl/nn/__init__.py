@@ -46,6 +46,7 @@ from torch_impl.nn.loss import (
 )
 from torch_impl.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from torch_impl.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from torch_impl.nn.qrnn import QRNNLayer
 from torch_impl.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from torch_impl.nn.sampling import PixelShuffle, PixelUnshuffle, Upsample
 from torch_impl.nn.shape import Flatten
@@ -57,6 +58,7 @@ from torch_impl.nn.transformer import (
 )
 
 __all__ = ["ELU", "GELU", "GRU", "LSTM", "RNN", "SELU", "AdaptiveAvgPool2d", "AvgPool2d", "BCEWithLogitsLoss",
+           "QRNNLayer",
            "BatchNorm1d", "BatchNorm2d", "CausalConv1d", "ContrastiveLoss", "Conv1d", "Conv2d", "ConvTranspose2d",
            "CosineEmbeddingLoss", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Embedding", "EmbeddingBag",
            "Flatten", "GATConv", "GCNConv", "GRUCell", "GroupNorm", "Hardswish", "Hardtanh", "HuberLoss", "Identity",
