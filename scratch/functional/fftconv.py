@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch._checks import check_float, check_ndim, check_optional_float, fmt_shape
+from scratch._checks import check_float, check_grad, check_ndim, check_optional_float, fmt_shape
 
 
 def fft_conv1d(input: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = None):
@@ -79,9 +79,7 @@ def fft_conv1d(input: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = 
         y = y + bias[:, None]
 
     def backward(dy):
-        if not isinstance(dy, np.ndarray) or dy.shape != y.shape or dy.dtype != y.dtype:
-            raise ValueError(f"{layer} backward expected dy of shape {fmt_shape(y.shape)} and dtype {y.dtype}, "
-                             f"got {_describe(dy)}")
+        dy = check_grad(layer, dy, y)
         DY = np.fft.rfft(dy, n=M)  # (N, C, M // 2 + 1)
         dx = np.fft.irfft(DY * np.conj(H), n=M)[..., :L]  # correlation with the kernel
         dkernel = np.fft.irfft((DY * np.conj(X)).sum(axis=0), n=M)[..., :K]  # correlation with x, over the batch
@@ -89,9 +87,3 @@ def fft_conv1d(input: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = 
         return np.ascontiguousarray(dx), dkernel, dbias
 
     return y, backward
-
-
-def _describe(a) -> str:
-    if isinstance(a, np.ndarray):
-        return f"shape {fmt_shape(a.shape)} and dtype {a.dtype}"
-    return type(a).__name__
