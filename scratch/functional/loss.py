@@ -528,8 +528,11 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
             dtarget = dtarget[0] if unbatched else dtarget
         else:
             dnll = np.where(onehot, -w_t[:, None] * dl, 0)
-            dsmooth = np.where(keep[:, None], -w_c * dl, 0)  # ignored elements get no gradient
-            dlogp = (1 - label_smoothing) * dnll + eps_c * dsmooth
+            if label_smoothing:
+                dsmooth = np.where(keep[:, None], -w_c * dl, 0)  # ignored elements get no gradient
+                dlogp = (1 - label_smoothing) * dnll + eps_c * dsmooth
+            else:  # as in the forward: no smoothing term at all, not 0 times it (an (N, C, ...) pass saved)
+                dlogp = dnll
             dtarget = None
         (dx,) = log_softmax_backward(dlogp.astype(input.dtype, copy=False))
         return dx[0] if unbatched else dx, dtarget, None
