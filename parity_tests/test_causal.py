@@ -109,12 +109,12 @@ def test_causal_conv1d_bad_input():
         F.causal_conv1d(x, w.astype(np.float32))
     with pytest.raises(ValueError, match=r"causal_conv1d expected bias of shape \(4,\), got \(3,\)"):
         F.causal_conv1d(x, w, np.zeros(3))
-    with pytest.raises(ValueError, match="causal_conv1d expected dilation to be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="causal_conv1d expected dilation to be an integer >= 1, got 0"):
         F.causal_conv1d(x, w, dilation=0)
     with pytest.raises(ValueError, match=r"CausalConv1d expected input \(N, 3, L\) or unbatched \(3, L\), "
                                          r"got \(2, 5, 3\)"):
         nn.CausalConv1d(3, 4, 2)(np.zeros((2, 5, 3), np.float32))
-    with pytest.raises(ValueError, match="CausalConv1d expected kernel_size to be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="CausalConv1d expected kernel_size to be an integer >= 1, got 0"):
         nn.CausalConv1d(3, 4, 0)
-    with pytest.raises(ValueError, match="CausalConv1d expected in_channels to be a positive int, got 0"):
+    with pytest.raises(ValueError, match="CausalConv1d expected in_channels to be an integer >= 1, got 0"):
         nn.CausalConv1d(0, 4, 2)

@@ -151,7 +151,7 @@ def test_fft_conv1d_bad_input():
         backward(np.zeros((2, 3, 5), np.float32))
     with pytest.raises(ValueError, match=r"FFTConv1d expected input \(N, 3, L\), got \(2, 4, 5\)"):
         nn.FFTConv1d(3, 4)(np.zeros((2, 4, 5), np.float32))
-    with pytest.raises(ValueError, match="FFTConv1d expected kernel_size to be a positive int, got 0"):
+    with pytest.raises(ValueError, match="FFTConv1d expected kernel_size to be an integer >= 1, got 0"):
         nn.FFTConv1d(3, 0)
-    with pytest.raises(ValueError, match="FFTConv1d expected channels to be a positive int, got 0"):
+    with pytest.raises(ValueError, match="FFTConv1d expected channels to be an integer >= 1, got 0"):
         nn.FFTConv1d(0, 4)

@@ -153,7 +153,7 @@ def test_qrnn_bad_input():
         backward((None, c.astype(np.float32)))
     with pytest.raises(ValueError, match="QRNNLayer expected window to be 1 or 2, got 3"):
         nn.QRNNLayer(3, 4, window=3)
-    with pytest.raises(ValueError, match="QRNNLayer expected hidden_size to be a positive int, got 0"):
+    with pytest.raises(ValueError, match="QRNNLayer expected hidden_size to be an integer >= 1, got 0"):
         nn.QRNNLayer(3, 0)
     with pytest.raises(ValueError, match=r"QRNNLayer expected input of shape \(T, N, 3\), got \(5, 2, 4\)"):
         nn.QRNNLayer(3, 4)(np.zeros((5, 2, 4), np.float32))

@@ -68,7 +68,7 @@ def test_time_embedding_bad_input():
     with pytest.raises(TypeError, match="sinusoidal_time_embedding expected t to hold integers, float32 or "
                                         "float64, got bool"):
         F.sinusoidal_time_embedding(np.array([True]), 4)
-    with pytest.raises(ValueError, match="sinusoidal_time_embedding expected dim to be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="sinusoidal_time_embedding expected dim to be an integer >= 1, got 0"):
         F.sinusoidal_time_embedding(np.zeros(2), 0)
     with pytest.raises(ValueError, match="sinusoidal_time_embedding expected max_period > 0, got -1"):
         F.sinusoidal_time_embedding(np.zeros(2), 4, -1)

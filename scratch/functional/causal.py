@@ -5,11 +5,9 @@ cropped back to the input's length. torch has no causal convolution; the twin is
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from scratch._checks import check_float, check_ndim, check_optional_float, fmt_shape
+from scratch._checks import check_float, check_ndim, check_optional_float, check_positive_int, fmt_shape
 from scratch.functional.conv import conv1d
 
 
@@ -56,8 +54,7 @@ def causal_conv1d(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
         raise ValueError(f"{layer} expected weight of shape (C_out, {c_in}, k) for an input with {c_in} channels, "
                          f"got weight {fmt_shape(weight.shape)} and input {fmt_shape(input.shape)}")
     check_optional_float(layer, "bias", bias, input, (weight.shape[0],))
-    if not isinstance(dilation, numbers.Integral) or isinstance(dilation, bool) or dilation < 1:
-        raise ValueError(f"{layer} expected dilation to be an int >= 1, got {dilation!r}")
+    dilation = check_positive_int(layer, "dilation", dilation)
     k = weight.shape[2]
     pad = (k - 1) * dilation  # the receptive field minus the present
     zeros = np.zeros(input.shape[:-1] + (pad,), dtype=input.dtype)

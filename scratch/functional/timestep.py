@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from scratch._checks import check_grad, fmt_shape
+from scratch._checks import check_grad, check_positive_int, fmt_shape
 
 
 def sinusoidal_time_embedding(t: np.ndarray, dim: int, max_period: float = 10000):
@@ -52,8 +52,7 @@ def sinusoidal_time_embedding(t: np.ndarray, dim: int, max_period: float = 10000
         raise TypeError(f"{layer} expected t to hold integers, float32 or float64, got {t.dtype}")
     if t.ndim != 1:
         raise ValueError(f"{layer} expected t of shape (N,) (1 dim), got shape {fmt_shape(t.shape)}")
-    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool) or dim < 1:
-        raise ValueError(f"{layer} expected dim to be an int >= 1, got {dim!r}")
+    dim = check_positive_int(layer, "dim", dim)
     if not isinstance(max_period, numbers.Real) or not max_period > 0:
         raise ValueError(f"{layer} expected max_period > 0, got {max_period!r}")
     half = dim // 2

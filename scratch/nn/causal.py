@@ -5,11 +5,9 @@ torch has no such class; this one has Conv1d's parameter names, layout and init,
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from scratch._checks import check_float, fmt_shape
+from scratch._checks import check_float, check_positive_int, fmt_shape
 from scratch.functional.causal import causal_conv1d
 from scratch.nn import init
 from scratch.nn.module import Module, Parameter, accumulate_grad
@@ -48,10 +46,8 @@ class CausalConv1d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, dilation=1, bias=True, dtype=np.float32, rng=None):
         super().__init__()
         layer = "CausalConv1d"
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{layer} expected {name} to be a positive int, got {value!r}")
-        self.in_channels, self.out_channels = in_channels, out_channels
+        self.in_channels = check_positive_int(layer, "in_channels", in_channels)
+        self.out_channels = check_positive_int(layer, "out_channels", out_channels)
         self.kernel_size = _one(layer, "kernel_size", kernel_size)  # a 1-tuple, as torch's Conv1d keeps it
         self.dilation = _one(layer, "dilation", dilation)
         self.weight = Parameter(np.empty((out_channels, in_channels) + self.kernel_size, dtype=dtype))
@@ -86,6 +82,4 @@ def _one(layer: str, name: str, value) -> tuple:
     """An int >= 1 or a 1-tuple of one, as a 1-tuple."""
     if isinstance(value, tuple) and len(value) == 1:
         value = value[0]
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{layer} expected {name} to be an int >= 1, got {value!r}")
-    return (int(value),)
+    return (check_positive_int(layer, name, value),)

@@ -6,11 +6,9 @@ the two state_dicts are interchangeable.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from scratch._checks import check_float, fmt_shape
+from scratch._checks import check_float, check_positive_int, fmt_shape
 from scratch.functional.fftconv import fft_conv1d
 from scratch.nn import init
 from scratch.nn.module import Module, Parameter, accumulate_grad
@@ -47,10 +45,8 @@ class FFTConv1d(Module):
 
     def __init__(self, channels, kernel_size, bias=True, dtype=np.float32, rng=None):
         super().__init__()
-        for name, value in (("channels", channels), ("kernel_size", kernel_size)):
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"FFTConv1d expected {name} to be a positive int, got {value!r}")
-        self.channels, self.kernel_size = int(channels), int(kernel_size)
+        self.channels = check_positive_int("FFTConv1d", "channels", channels)
+        self.kernel_size = check_positive_int("FFTConv1d", "kernel_size", kernel_size)
         self.weight = Parameter(np.empty((self.channels, self.kernel_size), dtype=dtype))
         self.bias = Parameter(np.empty(self.channels, dtype=dtype)) if bias else None
         init.default_linear_init_(self.weight, self.bias, rng)

@@ -5,12 +5,10 @@ over time, so the state_dicts (``linear.weight``, ``linear.bias``) are interchan
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from scratch import functional as F
-from scratch._checks import check_float, fmt_shape
+from scratch._checks import check_float, check_positive_int, fmt_shape
 from scratch.functional.qrnn import fo_pool
 from scratch.nn.linear import Linear
 from scratch.nn.module import Module
@@ -55,9 +53,8 @@ class QRNNLayer(Module):
     def __init__(self, input_size, hidden_size, window=2, dtype=np.float32, rng=None):
         super().__init__()
         layer = "QRNNLayer"
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{layer} expected {name} to be a positive int, got {value!r}")
+        input_size = check_positive_int(layer, "input_size", input_size)
+        hidden_size = check_positive_int(layer, "hidden_size", hidden_size)
         if window not in (1, 2) or isinstance(window, bool):
             raise ValueError(f"{layer} expected window to be 1 or 2, got {window!r}")
         self.input_size, self.hidden_size, self.window = int(input_size), int(hidden_size), int(window)
