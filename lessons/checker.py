@@ -363,12 +363,18 @@ class _TaskRunner:
     def diagnose(self, case: dict, outcome: _Outcome) -> list[str]:
         if outcome.error is None and outcome.results is None:
             return []
-        confirmed = []
-        others = [c for c in self.failing if c is not case][-3:]
-        for m in self.task.mistakes:
-            target = m.replaces or self.task.name
-            if all(self._matches(c, m, target) for c in [case, *others]):
-                confirmed.append(m.says)
+        cases = [case, *[c for c in self.failing if c is not case][-3:]]
+        # The learner's outcome on each case is the same for every mistake: run it once, and only when a mistake
+        # gets that far (``all`` stops at the first case a mistake does not match).
+        outcomes: list = [outcome] + [None] * (len(cases) - 1)
+
+        def learner_on(i: int) -> _Outcome:
+            if outcomes[i] is None:
+                outcomes[i] = self.learner_outcome(cases[i])
+            return outcomes[i]
+
+        confirmed = [m.says for m in self.task.mistakes
+                     if all(self._matches(c, learner_on(i), m) for i, c in enumerate(cases))]
         if confirmed:
             return ["diagnosis: " + s for s in confirmed]
         if outcome.error is not None:
@@ -376,12 +382,11 @@ class _TaskRunner:
         expected, _ = self.reference(case)
         return ["hint: " + s for s in _relations(expected, outcome.results)]
 
-    def _matches(self, case: dict, mistake, target: str) -> bool:
-        """Whether the learner's code, on ``case``, does what the reference does with ``mistake`` planted: the same
-        results, or the same exception (type and message) where the mistake raises."""
-        outcome = self.learner_outcome(case)
+    def _matches(self, case: dict, outcome: _Outcome, mistake) -> bool:
+        """Whether the learner's code, whose ``outcome`` on ``case`` this is, does what the reference does with
+        ``mistake`` planted: the same results, or the same exception (type and message) where the mistake raises."""
         try:
-            wrong, _ = self.reference(case, overrides={target: mistake.fn})
+            wrong, _ = self.reference(case, overrides={(mistake.replaces or self.task.name): mistake.fn})
         except Exception as exc:  # noqa: BLE001 -- a mistake may crash, as the learner's code may
             return outcome.error is not None and type(outcome.error) is type(exc) and str(outcome.error) == str(exc)
         return outcome.results is not None and not compare(wrong, outcome.results, self.task)
