@@ -87,12 +87,13 @@ def augment(x: np.ndarray, seed: int, epoch: int, batch: int, pad: int = 0, flip
     if pad >= min(H, W):
         raise ValueError(f"augment expected pad below the image's size {H}x{W}, got {pad}")
     shifts, flips = augment_draws(N, seed, epoch, batch, pad=pad, flip=flip)
-    out = x.copy()
     if pad:
         padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=fill)  # (N, C, H+2p, W+2p)
         rows = pad + shifts[:, :1] + np.arange(H)  # (N, H): padded rows each output row reads
         cols = pad + shifts[:, 1:] + np.arange(W)  # (N, W)
         out = padded[np.arange(N)[:, None, None, None], np.arange(C)[None, :, None, None],
-                     rows[:, None, :, None], cols[:, None, None, :]]  # (N, C, H, W)
+                     rows[:, None, :, None], cols[:, None, None, :]]  # (N, C, H, W), a new array
+    else:
+        out = x.copy()  # the flips below write into out, never into x
     out[flips] = out[flips][..., ::-1]
     return out
