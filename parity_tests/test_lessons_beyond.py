@@ -48,7 +48,7 @@ def test_attention_matches_torch_sdpa(N, L, S, d, masked, seed):
     np.testing.assert_allclose(out, expected.detach().numpy(), **CLOSE)
     dout = values(seed + 4, out.shape)
     expected.backward(torch.from_numpy(dout))
-    for got, t in zip(beyond.attention_backward(dout, cache), (tq, tk, tv)):
+    for got, t in zip(beyond.attention_backward(dout, cache), (tq, tk, tv), strict=True):
         np.testing.assert_allclose(got, t.grad.numpy(), **CLOSE)
 
 
@@ -102,7 +102,7 @@ def test_gcn_matches_the_dense_formula_in_torch(N, F_in, F_out, seed):
     np.testing.assert_allclose(out, expected.detach().numpy(), **CLOSE)
     dout = values(seed + 4, out.shape)
     expected.backward(torch.from_numpy(dout))
-    for got, t in zip(beyond.gcn_backward(dout, cache), (tX, tW, tb)):
+    for got, t in zip(beyond.gcn_backward(dout, cache), (tX, tW, tb), strict=True):
         np.testing.assert_allclose(got, t.grad.numpy(), **CLOSE)
 
 
@@ -122,7 +122,7 @@ def test_gat_matches_the_dense_formula_in_torch(N, F_in, F_out, seed):
     np.testing.assert_allclose(out, expected.detach().numpy(), **CLOSE)
     dout = values(seed + 4, out.shape)
     expected.backward(torch.from_numpy(dout))
-    for got, t in zip(beyond.gat_backward(dout, cache), (tX, tW, ta, tb)):
+    for got, t in zip(beyond.gat_backward(dout, cache), (tX, tW, ta, tb), strict=True):
         np.testing.assert_allclose(got, t.grad.numpy(), **CLOSE)
 
 
@@ -158,7 +158,7 @@ def test_conv_transpose_matches_torch(case):
     np.testing.assert_allclose(out, expected.detach().numpy(), **CLOSE)
     dout = values(seed + 3, out.shape)
     expected.backward(torch.from_numpy(dout))
-    for got, t in zip(beyond.conv_transpose_backward(dout, cache), (tx, tw, tb)):
+    for got, t in zip(beyond.conv_transpose_backward(dout, cache), (tx, tw, tb), strict=True):
         np.testing.assert_allclose(got, t.grad.numpy(), **CLOSE)
 
 

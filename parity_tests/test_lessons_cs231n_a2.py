@@ -183,7 +183,7 @@ def test_batchnorm_follows_the_course_equations(seed, N, D, momentum, eps, track
 
     expected = _staged_backward(dout, x, gamma, 0, e)
     for backward in (norm.batchnorm_backward, norm.batchnorm_backward_alt):
-        for got, want in zip(backward(dout, cache), expected):
+        for got, want in zip(backward(dout, cache), expected, strict=True):
             np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-9 * max(1.0, np.abs(want).max()))
 
     # test mode: the running statistics normalise, and are stored back unchanged
@@ -205,7 +205,7 @@ def test_layernorm_follows_the_course_equations(seed, N, D, eps):
     out, cache = norm.layernorm_forward(x, gamma, beta, ln_param)
     xhat, _, _ = _standardize(x, 1, e)
     np.testing.assert_allclose(out, gamma * xhat + beta, rtol=1e-10, atol=1e-10)
-    for got, want in zip(norm.layernorm_backward(dout, cache), _staged_backward(dout, x, gamma, 1, e)):
+    for got, want in zip(norm.layernorm_backward(dout, cache), _staged_backward(dout, x, gamma, 1, e), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-9 * max(1.0, np.abs(want).max()))
 
 
@@ -333,7 +333,8 @@ def test_conv_follows_the_course_equations(seed, N, C, F, HH, WW, stride, pad, H
     dout = values(seed + 3, (N, F, Ho, Wo))
     out, cache = conv.conv_forward_naive(x, w, b, {"stride": stride, "pad": pad})
     np.testing.assert_allclose(out, _conv_loops(x, w, b, stride, pad), rtol=1e-12, atol=1e-12)
-    for got, want in zip(conv.conv_backward_naive(dout, cache), _conv_backward_loops(dout, x, w, stride, pad)):
+    for got, want in zip(conv.conv_backward_naive(dout, cache), _conv_backward_loops(dout, x, w, stride, pad),
+                         strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
@@ -473,7 +474,7 @@ def test_spatial_batchnorm_follows_the_course_equations(seed, N, C, H, W, moment
     rows = x.transpose(0, 2, 3, 1).reshape(-1, C)
     dx, dgamma, dbeta = _staged_backward(dout.transpose(0, 2, 3, 1).reshape(-1, C), rows, gamma, 0, 1e-5)
     expected = (dx.reshape(N, H, W, C).transpose(0, 3, 1, 2), dgamma, dbeta)
-    for got, want in zip(norm.spatial_batchnorm_backward(dout, cache), expected):
+    for got, want in zip(norm.spatial_batchnorm_backward(dout, cache), expected, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-9 * max(1.0, np.abs(want).max()))
 
     bn_param["mode"] = "test"
@@ -499,6 +500,6 @@ def test_spatial_groupnorm_follows_the_course_equations(seed, N, G, per_group, H
     dx, _, _ = _staged_backward(dxhat_rows, rows, 1.0, 1, e)
     expected = (dx.reshape(N, C, H, W), np.sum(dout * xhat, axis=(0, 2, 3), keepdims=True),
                 np.sum(dout, axis=(0, 2, 3), keepdims=True))
-    for got, want in zip(norm.spatial_groupnorm_backward(dout, cache), expected):
+    for got, want in zip(norm.spatial_groupnorm_backward(dout, cache), expected, strict=True):
         assert got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-9 * max(1.0, np.abs(want).max()))

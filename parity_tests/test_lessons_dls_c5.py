@@ -418,5 +418,5 @@ def test_attention_backward_sums_over_broadcast_axes():
     dq, dk, dv = ref.scaled_dot_product_attention_backward(dout, q, k, v, mask)
     assert dq.shape == q.shape and dk.shape == k.shape and dv.shape == v.shape
     parts = [ref.scaled_dot_product_attention_backward(dout[b], q, k, v, mask[b]) for b in range(2)]
-    for got, *per_batch in zip((dq, dk, dv), *parts):
+    for got, *per_batch in zip((dq, dk, dv), *parts, strict=True):
         np.testing.assert_allclose(got, sum(per_batch), rtol=1e-12, atol=1e-14)
