@@ -318,6 +318,7 @@ def _learner_traceback(exc: BaseException, learner_file: str | None) -> list[str
 class _Outcome:
     problems: list[str]
     results: object = None
+    expected: object = None  # the reference's results on the same case
     error: BaseException | None = None
     upstream: list = field(default_factory=list)
     substituted: set = field(default_factory=set)
@@ -347,13 +348,13 @@ class _TaskRunner:
         except NotImplementedError as exc:
             raise _NotAttempted(_innermost_function(exc)) from exc
         except Exception as exc:  # noqa: BLE001 -- the learner's code may raise anything; it is reported
-            return _Outcome([f"raised {type(exc).__name__}: {exc}"], error=exc, upstream=f.upstream_drawn,
-                            substituted=f.substituted)
+            return _Outcome([f"raised {type(exc).__name__}: {exc}"], expected=expected, error=exc,
+                            upstream=f.upstream_drawn, substituted=f.substituted)
         problems = compare(expected, got, self.task)
         problems += _mutations(case, mine)
         problems += [f"modified the upstream gradient {name} in place (compute a new array instead)"
                      for name, now, before in f.upstream_drawn if not np.array_equal(now, before)]
-        return _Outcome(problems, got, upstream=f.upstream_drawn, substituted=f.substituted)
+        return _Outcome(problems, got, expected, upstream=f.upstream_drawn, substituted=f.substituted)
 
     def fails(self, case: dict) -> bool:
         bad = bool(self.learner_outcome(case).problems)
@@ -379,8 +380,7 @@ class _TaskRunner:
             return ["diagnosis: " + s for s in confirmed]
         if outcome.error is not None:
             return []
-        expected, _ = self.reference(case)
-        return ["hint: " + s for s in _relations(expected, outcome.results)]
+        return ["hint: " + s for s in _relations(outcome.expected, outcome.results)]
 
     def _matches(self, case: dict, outcome: _Outcome, mistake) -> bool:
         """Whether the learner's code, whose ``outcome`` on ``case`` this is, does what the reference does with
