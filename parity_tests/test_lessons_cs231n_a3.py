@@ -87,6 +87,7 @@ def test_rnn_step_backward_passes_the_course_gradient_check():
     dnext_h = np.random.randn(*out.shape)
     grads = a3.rnn_step_backward(dnext_h, cache)
     args = [x, h, Wx, Wh, b]
+    assert len(grads) == len(args)  # one gradient per input: the loop below would skip a missing one
     for k, g in enumerate(grads):
         def f(v, k=k):
             return a3.rnn_step_forward(*(v if j == k else a for j, a in enumerate(args)))[0]
@@ -102,6 +103,7 @@ def test_rnn_backward_passes_the_course_gradient_check():
     dout = np.random.randn(*out.shape)
     grads = a3.rnn_backward(dout, cache)
     args = [x, h0, Wx, Wh, b]
+    assert len(grads) == len(args)  # one gradient per input: the loop below would skip a missing one
     for k, g in enumerate(grads):
         def f(v, k=k):
             return a3.rnn_forward(*(v if j == k else a for j, a in enumerate(args)))[0]
@@ -170,6 +172,7 @@ def test_temporal_affine_backward_passes_the_course_gradient_check():
     dout = np.random.randn(*out.shape)
     grads = a3.temporal_affine_backward(dout, cache)
     args = [x, w, b]
+    assert len(grads) == len(args)  # one gradient per input: the loop below would skip a missing one
     for k, g in enumerate(grads):
         def f(v, k=k):
             return a3.temporal_affine_forward(*(v if j == k else a for j, a in enumerate(args)))[0]
@@ -304,6 +307,7 @@ def test_lstm_step_backward_passes_the_course_gradient_check():
     dnext_h, dnext_c = np.random.randn(*next_h.shape), np.random.randn(*next_c.shape)
     grads = a3.lstm_step_backward(dnext_h, dnext_c, cache)
     args = [x, prev_h, prev_c, Wx, Wh, b]
+    assert len(grads) == len(args)  # one gradient per input: the loop below would skip a missing one
     for k, g in enumerate(grads):
         def fh(v, k=k):
             return a3.lstm_step_forward(*(v if j == k else a for j, a in enumerate(args)))[0]
@@ -323,6 +327,7 @@ def test_lstm_backward_passes_the_course_gradient_check():
     dout = np.random.randn(*out.shape)
     grads = a3.lstm_backward(dout, cache)
     args = [x, h0, Wx, Wh, b]
+    assert len(grads) == len(args)  # one gradient per input: the loop below would skip a missing one
     for k, g in enumerate(grads):
         def f(v, k=k):
             return a3.lstm_forward(*(v if j == k else a for j, a in enumerate(args)))[0]
