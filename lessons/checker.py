@@ -330,6 +330,7 @@ class _TaskRunner:
         self.learner_file = learner_file
         self.failing: list[dict] = []
         self.passing_cases: list[dict] = []
+        self.last_failure: _Outcome | None = None  # the outcome on failing[-1]: the case hypothesis' find returns
 
     def reference(self, case: dict, overrides=None):
         f = Fns(self.lesson.reference, overrides=overrides, seed=case.get("seed", 0))
@@ -357,9 +358,13 @@ class _TaskRunner:
         return _Outcome(problems, got, expected, upstream=f.upstream_drawn, substituted=f.substituted)
 
     def fails(self, case: dict) -> bool:
-        bad = bool(self.learner_outcome(case).problems)
-        (self.failing if bad else self.passing_cases).append(case)
-        return bad
+        outcome = self.learner_outcome(case)
+        if not outcome.problems:
+            self.passing_cases.append(case)
+            return False
+        self.failing.append(case)
+        self.last_failure = outcome
+        return True
 
     def diagnose(self, case: dict, outcome: _Outcome) -> list[str]:
         if outcome.error is None and outcome.results is None:
@@ -444,7 +449,7 @@ def check_task(lesson: Lesson, task: Task, learner: dict, passing: set, *, examp
             return FunctionResult(task.name, "not attempted", ["still raises NotImplementedError"])
         return FunctionResult(task.name, "not attempted",
                               [f"it calls {where}, which still raises NotImplementedError"])
-    outcome = runner.learner_outcome(case)
+    outcome = runner.last_failure  # find returns the last case runner.fails said True to: no need to run it again
     lines = ["smallest failing input:"] + ["  " + s for s in fmt_case(case, outcome.upstream)]
     if outcome.error is not None:
         lines += _learner_traceback(outcome.error, learner_file)
