@@ -442,7 +442,7 @@ def check_task(lesson: Lesson, task: Task, learner: dict, passing: set, *, examp
     try:
         case = find(task.cases, runner.fails, settings=cfg)
     except NoSuchExample:
-        return _passed(lesson, task, runner, learner, passing)
+        return _passed(task, runner)
     except _NotAttempted as stub:
         where = stub.args[0]
         if where in (task.name, None):
@@ -461,12 +461,12 @@ def check_task(lesson: Lesson, task: Task, learner: dict, passing: set, *, examp
     return FunctionResult(task.name, "FAIL", lines, runner.diagnose(case, outcome), len(runner.passing_cases))
 
 
-def _passed(lesson: Lesson, task: Task, runner: _TaskRunner, learner: dict, passing: set) -> FunctionResult:
+def _passed(task: Task, runner: _TaskRunner) -> FunctionResult:
     result = FunctionResult(task.name, "pass", examples=len(runner.passing_cases))
     if task.grad is None or not runner.passing_cases:
         return result
     case = min(runner.passing_cases, key=_case_size)
-    f = Fns(lesson.reference, learner, passing, under_test=task.name, seed=case.get("seed", 0))
+    f = Fns(runner.lesson.reference, runner.learner, runner.passing, under_test=task.name, seed=case.get("seed", 0))
     fn, inputs, names = task.grad(f, copy.deepcopy(case))
     wrt = [i for i, name in enumerate(names) if name is not None]
     with _quiet():
@@ -477,8 +477,6 @@ def _passed(lesson: Lesson, task: Task, runner: _TaskRunner, learner: dict, pass
                         "(an input at a kink?):"] + ["  " + s for s in fmt_case(case)]
         result.lines += [f"  d{names[r.index]}: at {list(r.worst_index)} analytic {r.analytic:.10g}, "
                          f"numeric {r.numeric:.10g}" for r in report.inputs if not r.ok]
-    else:
-        result.lines = []
     return result
 
 
