@@ -53,6 +53,17 @@ def test_catches_a_wrong_backward_where_every_slope_is_small():
     assert correct.ok, str(correct)
 
 
+def test_a_large_element_does_not_widen_the_bound_on_the_small_ones():
+    # y = s * x with s = (1e3, 1e-2): the backward's slope for the second element is 1e-4 off (1%). A bound scaled
+    # up by max|numeric| = 1e3 (1e-3) would pass it; the rounding floor here is ~4e-6.
+    s = np.array([1e3, 1e-2])
+    x = np.array([0.7, -1.3])
+    wrong = gradcheck(lambda x: (s * x, lambda dy: (dy * (s + [0.0, 1e-4]),)), x)
+    assert not wrong.ok, str(wrong)
+    right = gradcheck(lambda x: (s * x, lambda dy: (dy * s,)), x)
+    assert right.ok, str(right)
+
+
 def test_gradient_that_is_zero_passes_within_the_rounding_floor():
     # y = x - mean(x) + c with dy constant: the gradient is exactly 0, its central differences are rounding noise
     # of the loss's terms (~1e3 here), and the criterion's rounding floor must cover them.

@@ -30,7 +30,8 @@ PARITY = {
 
 # Central differences in float64 with eps=1e-6: truncation error O(eps^2 f''') ~ 1e-12, rounding error
 # O(1e-16 |L| / eps) ~ 1e-10 |L| for the scalar L = sum(y * dy). Elementwise check
-# |a - n| <= atol * max|n| + rtol |n| + the rounding floor (scratch.gradcheck: atol scales with the gradient's size).
+# |a - n| <= atol * min(1, max|n|) + rtol |n| + the rounding floor (scratch.gradcheck: atol scales down with a small
+# gradient, never up with a large one).
 GRADCHECK_EPS = 1e-6
 GRADCHECK = Tol(rtol=1e-5, atol=1e-6)
 

@@ -19,13 +19,15 @@ whose error is O(eps^2) for a smooth function. A random ``dy`` rather than ``y.s
 The criterion, per checked input, element by element (``torch.autograd.gradcheck``'s ``atol + rtol |n|``, with the
 absolute part scaled to the gradient)::
 
-    |analytic - numeric| <= atol * max|numeric| + rtol * |numeric| + ROUNDING * eps_64 * sum|y * dy| / eps
+    |analytic - numeric| <= atol * min(1, max|numeric|) + rtol * |numeric| + ROUNDING * eps_64 * sum|y * dy| / eps
 
-``atol`` is relative to the largest element of that gradient: a fixed absolute tolerance would pass anything where the
-whole gradient is small (a sigmoid saturated at x ~ 15 has slopes ~3e-7; a backward twice too large there stays
-under an absolute 1e-6). The last term is the rounding floor of central differences: each ``L`` carries a rounding
-error of a few units of its terms' size ``sum |y * dy|``, divided by the step ``eps``; below it the numeric gradient
-is noise (it bounds a gradient that is exactly 0, where ``max|numeric|`` is that noise).
+``atol`` shrinks with the largest element of a gradient below 1: a fixed absolute tolerance would pass anything where
+the whole gradient is small (a sigmoid saturated at x ~ 15 has slopes ~3e-7; a backward twice too large there stays
+under an absolute 1e-6). It never grows with a large gradient: beside an element of 1e3, ``atol * max|numeric|``
+would pass a small element 1e-4 off; the rounding of large terms is what the last term is for. The last term is
+the rounding floor of central differences: each ``L`` carries a rounding error of a few units of its terms' size
+``sum |y * dy|``, divided by the step ``eps``; below it the numeric gradient is noise (it bounds a gradient that
+is exactly 0, where ``max|numeric|`` is that noise).
 
 Inputs must be float64 (float32 differences are too coarse to be meaningful) and the function must be evaluated
 away from kinks (relu at 0, ties in a max-pool window, |x| at 0): there the numeric derivative is an average of the
@@ -70,8 +72,8 @@ class GradcheckReport:
 
     def __str__(self):
         lines = [f"gradcheck {'passed' if self.ok else 'FAILED'}: max abs error {self.max_abs_error:.3e}, "
-                 f"max rel error {self.max_rel_error:.3e} (atol {self.atol:g} * max|numeric|, rtol {self.rtol:g}, "
-                 f"rounding floor {self.rounding:.3g})"]
+                 f"max rel error {self.max_rel_error:.3e} (atol {self.atol:g} * min(1, max|numeric|), "
+                 f"rtol {self.rtol:g}, rounding floor {self.rounding:.3g})"]
         for r in self.inputs:
             lines.append(
                 f"  input {r.index} {r.shape}: max abs {r.max_abs_error:.3e}, max rel {r.max_rel_error:.3e} "
@@ -121,9 +123,9 @@ def gradcheck(fn, *inputs, dy=None, wrt=None, eps: float = 1e-6, atol: float = 1
         dy: the upstream gradient; by default standard normal, drawn with ``seed``.
         wrt: indices of the inputs to check; by default every float64 array.
         eps: the central-difference step.
-        atol, rtol: an element passes when ``|analytic - numeric| <= atol * max|numeric| + rtol * |numeric|``, plus
-            the rounding floor of central differences (see the module docstring); ``max|numeric|`` is over the
-            input's whole gradient.
+        atol, rtol: an element passes when
+            ``|analytic - numeric| <= atol * min(1, max|numeric|) + rtol * |numeric|``, plus the rounding floor
+            of central differences (see the module docstring); ``max|numeric|`` is over the input's whole gradient.
 
     Returns:
         A ``GradcheckReport``: truthy when every element passes; ``print`` it to see the worst element of each input.
@@ -180,7 +182,7 @@ def gradcheck(fn, *inputs, dy=None, wrt=None, eps: float = 1e-6, atol: float = 1
         # CS231n's relative error, |a - n| / max(|a| + |n|, 1e-8): bounded by 1 and defined at zero.
         rel = diff / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-8)
         scale = float(np.max(np.abs(numeric), initial=0.0))  # the size of this gradient
-        excess = diff - (atol * scale + rtol * np.abs(numeric) + rounding)
+        excess = diff - (atol * min(scale, 1.0) + rtol * np.abs(numeric) + rounding)
         worst = np.unravel_index(int(np.argmax(excess)), diff.shape) if diff.size else ()
         reports.append(InputReport(
             index=i, shape=inputs[i].shape,
