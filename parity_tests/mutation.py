@@ -63,18 +63,34 @@ class _Zygote:
         env = {k: v for k, v in os.environ.items() if k != "PARITY_RECORD_DIR"}
         self.proc = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True, cwd=tempfile.gettempdir(), env=env)
+        self._pending = b""  # bytes read from the zygote's stdout, not yet a whole line
         atexit.register(self.close)
 
     def run(self, root: Path, env: dict, args: list, log: Path, timeout: float) -> int:
         job = {"root": str(root), "env": env, "args": args, "log": str(log)}
         self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
-        pid = json.loads(self.proc.stdout.readline())["pid"]
-        if not select.select([self.proc.stdout], [], [], timeout)[0]:
-            os.kill(pid, signal.SIGKILL)
-            self.proc.stdout.readline()
-            raise subprocess.TimeoutExpired(args, timeout)
-        return json.loads(self.proc.stdout.readline())["code"]
+        pid = self._message()["pid"]
+        try:
+            return self._message(deadline=time.monotonic() + timeout)["code"]
+        except subprocess.TimeoutExpired:
+            os.kill(pid, signal.SIGKILL)  # the zygote reaps it and still reports its code: read that line away
+            self._message()
+            raise subprocess.TimeoutExpired(args, timeout) from None
+
+    def _message(self, deadline: float | None = None) -> dict:
+        """The zygote's next line, read from the raw pipe: select on a buffered stream would miss a line that
+        arrived together with the previous one (a child that dies at once) and wait out the whole timeout."""
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._pending:
+            if deadline is not None and not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                raise subprocess.TimeoutExpired("mutant", 0)
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise RuntimeError(f"the mutation zygote exited (status {self.proc.wait()})")
+            self._pending += chunk
+        line, self._pending = self._pending.split(b"\n", 1)
+        return json.loads(line)
 
     def close(self):
         if self.proc.poll() is None:
