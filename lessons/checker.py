@@ -385,7 +385,25 @@ class _TaskRunner:
             return ["diagnosis: " + s for s in confirmed]
         if outcome.error is not None:
             return []
-        return ["hint: " + s for s in _relations(outcome.expected, outcome.results)]
+        hints = _relations(outcome.expected, outcome.results)
+        if not hints:
+            # A relation (a sign, a transpose, a factor) needs two elements or more to be told apart from a wrong
+            # value, and the smallest failing input is often 1x1: look at the largest failing input met instead.
+            def shows_a_relation(c) -> bool:
+                other = self.learner_outcome(c)
+                return other.results is not None and bool(_relations(other.expected, other.results))
+
+            cfg = settings(max_examples=20, database=None, derandomize=True, deadline=None,
+                           suppress_health_check=list(HealthCheck), phases=[Phase.generate])
+            try:
+                larger = find(self.task.cases, lambda c: _case_size(c) > _case_size(case) and shows_a_relation(c),
+                              settings=cfg)
+            except NoSuchExample:
+                larger = None
+            if larger is not None:
+                other = self.learner_outcome(larger)
+                hints = [f"{h} (seen on a larger failing input)" for h in _relations(other.expected, other.results)]
+        return ["hint: " + s for s in hints]
 
     def _matches(self, case: dict, outcome: _Outcome, mistake) -> bool:
         """Whether the learner's code, whose ``outcome`` on ``case`` this is, does what the reference does with

@@ -297,3 +297,18 @@ def test_readme_worked_example_is_real_output(tmp_path, capsys):
     out = capsys.readouterr().out
     timing = re.compile(r"\(checked in [0-9.]+ s\)")
     assert timing.sub("", out).strip() == timing.sub("", shown).strip()
+
+
+def test_an_uncatalogued_mistake_gets_a_computed_hint():
+    """A sign slip no Mistake describes: the hint is found on a failing input large enough to show it, even when
+    the smallest failing input is a single element."""
+    reference = _reference(catalogue.get(NAME))
+
+    def affine_backward(dout, cache):
+        dx, dw, db = reference["affine_backward"](dout, cache)
+        return dx, -dw, db
+
+    result = lessons.check(NAME, {**reference, "affine_backward": affine_backward}, quiet=True,
+                           progress=False).result("affine_backward")
+    assert result.status == "FAIL"
+    assert any(d.startswith("hint: your dw has the wrong sign everywhere") for d in result.diagnosis), result.diagnosis
