@@ -65,9 +65,12 @@ def affine_relu_backward(dout, cache):
 def svm_loss(x, y):
     """Multiclass hinge loss, margin 1, summed over the wrong classes and averaged over the batch: ``(loss, dx)``.
 
-    ``L = 1/N sum_i sum_{j != y_i} max(0, x_ij - x_iy_i + 1)``. torch's ``multi_margin_loss`` also divides by the
-    number of classes, so the adapter builds the hinge from ``scratch``'s ``relu`` instead, whose closure gives the
-    indicator ``[margin > 0]``; the correct class's own margin is masked out of the sum.
+    ``L = 1/N sum_i sum_{j != y_i} max(0, x_ij - x_iy_i + 1)``. ``scratch.functional.multi_margin_loss`` is the
+    same loss divided by the number of classes, and would serve with an upstream gradient of C / N; the adapter
+    builds the hinge from ``scratch``'s ``relu`` instead because it computes each margin in the course's order,
+    ``x_ij - x_iy_i + 1``: on the checker's 0.01 grid a margin can be exactly 0, and in float32 another order rounds
+    it to the other side of the kink, failing a learner who wrote the course's formula. The correct class's own
+    margin is masked out of the sum.
     """
     N = x.shape[0]
     rows = np.arange(N)
